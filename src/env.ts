@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+/**
+ * The one schema for configuration. Every entry point (Node, Workers, dbctl, seeds) parses its
+ * environment through it, so a typo or a bad value fails at start with the variable's name.
+ */
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+const postgresOrPrismaUrl = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((v) => /^(postgres|postgresql|prisma|prisma\+postgres):\/\//.test(v), {
+    message: "must start with postgresql://, postgres://, prisma:// or prisma+postgres://",
+  });
+
+export const envSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "staging", "production"]).default("development"),
+  /** Pooled connection for the app (Neon pooler, Accelerate, or plain Postgres). */
+  DATABASE_URL: postgresOrPrismaUrl.optional(),
+  /** Direct connection for migrations and database operations. */
+  DIRECT_URL: postgresOrPrismaUrl
+    .refine((v) => !/^prisma/.test(v), { message: "must be a direct postgresql:// URL" })
+    .optional(),
+  /** auto: prisma:// -> accelerate, *.neon.tech -> neon, otherwise pg. */
+  DATABASE_DRIVER: z.enum(["auto", "pg", "neon", "accelerate"]).default("auto"),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /** How long opening a connection may take before the request answers 503. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Budget of GET /health/ready's single round trip. */
+  DB_READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  HOST: z.string().default("127.0.0.1"),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
+  /** Cloudflare Workers caps PBKDF2 at 100,000 iterations; the count is stored in each hash. */
+  PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(100_000).default(100_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** Where `npm start` keeps the embedded PostgreSQL's data when DATABASE_URL is unset. */
+  EMBEDDED_PG_DIR: z.string().default(".data/postgres"),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
+  SEED_ON_START: bool.default(true),
+  SEED_ADMIN_EMAIL: z.email().optional(),
+  SEED_ADMIN_PASSWORD: z.string().min(12).optional(),
+  LOG_REQUESTS: bool.default(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses a raw environment (process.env, a Worker's env bindings) into typed configuration. */
+export function loadEnv(raw: Record<string, unknown>): Env {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = raw[key];
+    // An empty string in a shell or .env file means "unset", not "invalid".
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The connection string with its password replaced, for logs and CLI output. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "****";
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/key|password|secret|token/i.test(key)) parsed.searchParams.set(key, "****");
+    }
+    return parsed.toString();
+  } catch {
+    return "<unparseable connection string>";
+  }
+}

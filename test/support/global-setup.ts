@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres } from "../../src/ops/embedded/postgres.ts";
+import { connect } from "../../src/ops/sql.ts";
+import { readMigrations } from "../../src/ops/migrations/files.ts";
+import { deployMigrations } from "../../src/ops/migrations/deploy.ts";
+
+export const TEMPLATE_DB = "app_template";
+
+/**
+ * One real PostgreSQL for the whole run. A template database gets every migration once;
+ * each test file then clones it (CREATE DATABASE ... TEMPLATE), which takes milliseconds.
+ */
+export default async function setup(project: TestProject) {
+  const root = mkdtempSync(join(tmpdir(), "edge-pg-test-"));
+  const server = await startEmbeddedPostgres({
+    dataDir: join(root, "data"),
+    persistent: false,
+    // Tests need no durability; this makes them faster on small machines.
+    settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "200" },
+  });
+  const admin = await connect(server.url("postgres"));
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  await admin.close();
+
+  const template = await connect(server.url(TEMPLATE_DB));
+  await deployMigrations(template, readMigrations("prisma/migrations"));
+  await template.close();
+
+  project.provide("pg", { adminUrl: server.url("postgres"), urlPrefix: server.url(""), template: TEMPLATE_DB, port: server.port });
+
+  return async () => {
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pg: { adminUrl: string; urlPrefix: string; template: string; port: number };
+  }
+}
