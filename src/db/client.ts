@@ -24,11 +24,27 @@ export interface DbOptions {
   connectTimeoutMs?: number;
   /** Node before 22 has no global WebSocket; the Neon driver needs one (the `ws` package). */
   webSocketConstructor?: unknown;
+  /** Called with each SQL statement the client sends (statement budgets, benchmarks, debugging). */
+  onQuery?: (sql: string) => void;
 }
 
 type ClientClass = new (options: ConstructorParameters<typeof GeneratedClient>[0]) => GeneratedClient;
 
 const extend = (client: GeneratedClient) => client.$extends(softDeleteExtension);
+
+function clientOptions(options: DbOptions) {
+  return {
+    transactionOptions: TRANSACTION_OPTIONS,
+    ...(options.onQuery && { log: [{ emit: "event" as const, level: "query" as const }] }),
+  };
+}
+
+function build(PrismaClient: ClientClass, options: DbOptions, adapter: ConstructorParameters<typeof GeneratedClient>[0]["adapter"]): Db {
+  const client = new PrismaClient({ adapter, ...clientOptions(options) } as ConstructorParameters<typeof GeneratedClient>[0]);
+  const onQuery = options.onQuery;
+  if (onQuery) (client as unknown as { $on(event: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => onQuery(e.query));
+  return extend(client);
+}
 
 /** The client every handler, job and seed works with: soft delete always on. */
 export type Db = ReturnType<typeof extend>;
@@ -66,7 +82,7 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
       { connectionString, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 },
       adapterOptions,
     );
-    return extend(new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }));
+    return build(PrismaClient, options, adapter);
   }
   const adapter = new PrismaPg(
     {
@@ -77,5 +93,5 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
     },
     adapterOptions,
   );
-  return extend(new PrismaClient({ adapter, transactionOptions: TRANSACTION_OPTIONS }));
+  return build(PrismaClient, options, adapter);
 }

@@ -37,3 +37,8 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; cause?: { kind?: unknown } } | null;
   return e?.code === "P2002" || e?.cause?.kind === "UniqueConstraintViolation";
 }
+
+/** Prisma's "record to update/delete/connect not found". */
+export function isRecordNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2025";
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -15,6 +15,8 @@ export const TEMPLATE_DB = "app_template";
  */
 export default async function setup(project: TestProject) {
   const root = mkdtempSync(join(tmpdir(), "edge-pg-test-"));
+  // mkdtemp makes the folder private; as root, the server runs as `postgres` and must enter it.
+  chmodSync(root, 0o755);
   const server = await startEmbeddedPostgres({
     dataDir: join(root, "data"),
     persistent: false,

@@ -1,0 +1,66 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "./context.ts";
+import { errorBody } from "./errors.ts";
+
+/**
+ * Routers share one validation hook: a body, query or path that fails its schema answers 400
+ * with the failing fields, and nothing is written.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const details = result.error.issues.map((issue) => ({
+          path: issue.path.join("."),
+          message: issue.message,
+          code: issue.code,
+        }));
+        return c.json(errorBody("VALIDATION_FAILED", "The request is invalid", details), 400);
+      }
+      return undefined;
+    },
+  });
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "NOT_FOUND" }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
+
+/** The error responses a route documents, by status. */
+export const errors = {
+  400: errorResponse("Invalid JSON, fields, query or path"),
+  401: errorResponse("Missing, invalid or expired bearer token"),
+  403: errorResponse("Authenticated, but not allowed"),
+  404: errorResponse("Not found (including another user's resource)"),
+  409: errorResponse("Conflict with the current state"),
+  413: errorResponse("Request body too large"),
+  503: errorResponse("Database unavailable or maintenance"),
+} as const;
+
+export const bearer = [{ Bearer: [] }];
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
+  required: true,
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const IdParam = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "cm3x0k9a10000abcd1234efgh" }),
+});

@@ -1,0 +1,103 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { decoyHash, hashPassword, newSessionToken, sha256Hex, verifyPassword } from "../auth/crypto.ts";
+import { requireAuth, userSelect } from "../auth/middleware.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import type { AppVariables } from "../http/context.ts";
+import { ApiError, unauthorized } from "../http/errors.ts";
+import { bearer, createRouter, errors, jsonBody, jsonResponse } from "../http/openapi.ts";
+import { serialize, UserSchema } from "./serializers.ts";
+
+const Email = z
+  .email({ message: "Must be an email address" })
+  .max(254)
+  .transform((v) => v.trim().toLowerCase())
+  .openapi({ example: "ada@example.com" });
+
+// NIST SP 800-63B: at least 8 characters, no composition rules; a cap keeps hashing bounded.
+const Password = z.string().min(8, { message: "Must be at least 8 characters" }).max(256).openapi({ example: "correct horse battery" });
+
+const SignupBody = z.object({ email: Email, password: Password, name: z.string().trim().min(1).max(100).optional() }).openapi("SignupRequest");
+const LoginBody = z.object({ email: Email, password: z.string().min(1).max(256) }).openapi("LoginRequest");
+
+const AuthResult = z.object({ user: UserSchema, token: z.string(), expiresAt: z.string() }).openapi("AuthResult");
+
+async function openSession(vars: Pick<AppVariables, "db" | "config">, userId: string) {
+  const token = newSessionToken();
+  const expiresAt = new Date(Date.now() + vars.config.SESSION_TTL_HOURS * 3_600_000);
+  await vars.db.session.create({ data: { userId, tokenHash: await sha256Hex(token), expiresAt }, select: { id: true } });
+  return { token, expiresAt: expiresAt.toISOString() };
+}
+
+export const authRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/signup",
+      tags: ["Auth"],
+      summary: "Create an account and a session",
+      request: { body: jsonBody(SignupBody) },
+      responses: {
+        201: jsonResponse(AuthResult, "Account created"),
+        400: errors[400],
+        409: errors[409],
+        413: errors[413],
+      },
+    }),
+    async (c) => {
+      const { email, password, name } = c.req.valid("json");
+      const passwordHash = await hashPassword(password, c.var.config.PBKDF2_ITERATIONS);
+      try {
+        const user = await c.var.db.user.create({ data: { email, name: name ?? null, passwordHash }, select: userSelect });
+        return c.json({ user: serialize(user), ...(await openSession(c.var, user.id)) }, 201);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new ApiError(409, "EMAIL_TAKEN", "An account with this email already exists");
+        throw error;
+      }
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/login",
+      tags: ["Auth"],
+      summary: "Exchange email and password for a session token",
+      request: { body: jsonBody(LoginBody) },
+      responses: { 200: jsonResponse(AuthResult, "Logged in"), 400: errors[400], 401: errors[401] },
+    }),
+    async (c) => {
+      const { email, password } = c.req.valid("json");
+      const user = await c.var.db.user.findUnique({ where: { email }, select: { ...userSelect, passwordHash: true } });
+      // Unknown email and wrong password take the same time and give the same answer.
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(c.var.config.PBKDF2_ITERATIONS)));
+      if (!user || !ok) throw unauthorized("Invalid email or password");
+      const { passwordHash: _, ...publicUser } = user;
+      return c.json({ user: serialize(publicUser), ...(await openSession(c.var, user.id)) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/logout",
+      tags: ["Auth"],
+      summary: "End this session (its row is deleted)",
+      security: bearer,
+      middleware: [requireAuth] as const,
+      responses: { 204: { description: "Logged out" }, 401: errors[401] },
+    }),
+    async (c) => {
+      await c.var.db.session.deleteMany({ where: { id: c.var.sessionId } });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/me",
+      tags: ["Auth"],
+      summary: "The authenticated user",
+      security: bearer,
+      middleware: [requireAuth] as const,
+      responses: { 200: jsonResponse(z.object({ user: UserSchema }), "The current user"), 401: errors[401] },
+    }),
+    (c) => c.json({ user: serialize(c.var.user) }, 200),
+  );

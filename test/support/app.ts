@@ -1,0 +1,70 @@
+import { afterAll } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { createDb, type Db } from "../../src/db/client.ts";
+import { loadEnv } from "../../src/env.ts";
+import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { createTestDatabase } from "./database.ts";
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** A raw body, sent as is (invalid JSON, oversized payloads). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The real app on a database of this file's own: requests go through `app.request()`, queries
+ * through real Prisma to real Postgres. `statements` counts the SQL each request sends.
+ */
+export async function createTestApp(overrides: Record<string, string> = {}) {
+  const { url } = await createTestDatabase();
+  const config = loadEnv({ APP_ENV: "test", DATABASE_URL: url, PBKDF2_ITERATIONS: "10000", ...overrides });
+  const statements: string[] = [];
+  const db: Db = createDb(PrismaClient, { url, onQuery: (sql) => statements.push(sql) });
+  const app = createApp({ config, db: () => db });
+  afterAll(() => db.$disconnect());
+
+  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    } else if (options.raw !== undefined) {
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await app.request(path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if ((response.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  let counter = 0;
+  /** Signs up a fresh user; returns its token and id. */
+  async function signup(role: "USER" | "ADMIN" = "USER") {
+    const email = `user${++counter}-${Math.floor(performance.now())}@example.com`;
+    const res = await request("POST", "/api/v1/auth/signup", { body: { email, password: "password-123", name: `User ${counter}` } });
+    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (role === "ADMIN") await db.user.update({ where: { id: res.body.user.id }, data: { role: "ADMIN" } });
+    return { token: res.body.token as string, id: res.body.user.id as string, email };
+  }
+
+  /** Counts the SQL statements one call sends. */
+  async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; count: number; sql: string[] }> {
+    const start = statements.length;
+    const result = await fn();
+    const sql = statements.slice(start);
+    return { result, count: sql.length, sql };
+  }
+
+  return { app, db, url, config, request, signup, countStatements };
+}
