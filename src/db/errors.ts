@@ -6,6 +6,7 @@
 const UNAVAILABLE_CODES = new Set([
   "P1001", // can't reach database server
   "P1002", // server reached but timed out
+  "P1003", // database does not exist (dropped, or a branch being restored)
   "P1008", // operations timed out
   "P1017", // server closed the connection
   "P2024", // timed out fetching a connection from the pool
@@ -24,12 +25,12 @@ const NETWORK_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOT
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 5 || typeof error !== "object" || error === null) return false;
-  const e = error as { name?: string; code?: unknown; kind?: unknown; cause?: unknown; message?: unknown };
+  const e = error as { name?: string; code?: unknown; kind?: unknown; cause?: unknown; message?: unknown; meta?: { driverAdapterError?: unknown } };
   if (e.name === "PrismaClientInitializationError") return true;
   if (typeof e.code === "string" && (UNAVAILABLE_CODES.has(e.code) || NETWORK_ERRNOS.has(e.code))) return true;
   if (typeof e.kind === "string" && UNAVAILABLE_KINDS.has(e.kind)) return true;
   if (typeof e.message === "string" && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(e.message)) return true;
-  return isDatabaseUnavailable(e.cause, depth + 1);
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
 }
 
 /** Prisma's unique-constraint violation, with the fields it names when it can. */

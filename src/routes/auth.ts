@@ -7,11 +7,13 @@ import { ApiError, unauthorized } from "../http/errors.ts";
 import { bearer, createRouter, errors, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { serialize, UserSchema } from "./serializers.ts";
 
+// Emails are compared and stored lower-case: "Ada@X.com" and "ada@x.com" are one account.
 const Email = z
-  .email({ message: "Must be an email address" })
-  .max(254)
-  .transform((v) => v.trim().toLowerCase())
-  .openapi({ example: "ada@example.com" });
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: "Must be an email address" }).max(254))
+  .openapi({ example: "ada@example.com", format: "email" });
 
 // NIST SP 800-63B: at least 8 characters, no composition rules; a cap keeps hashing bounded.
 const Password = z.string().min(8, { message: "Must be at least 8 characters" }).max(256).openapi({ example: "correct horse battery" });

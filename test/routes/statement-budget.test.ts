@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { createTestApp } from "../support/app.ts";
+
+/**
+ * An authenticated read costs at most two SQL statements: the session lookup (joined to its
+ * user) and the query itself, relations included. Counted from Prisma's own query log.
+ */
+let t: Awaited<ReturnType<typeof createTestApp>>;
+let token: string;
+let noteId: string;
+let projectId: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  ({ token } = await t.signup());
+  projectId = (await t.request("POST", "/api/v1/projects", { token, body: { name: "budget" } })).body.id;
+  for (let i = 0; i < 30; i++) {
+    const res = await t.request("POST", "/api/v1/notes", { token, body: { title: `n${i}`, pinned: i % 4 === 0, projectId: i % 2 ? projectId : null } });
+    noteId = res.body.id;
+  }
+  await t.request("DELETE", `/api/v1/notes/${noteId}`, { token });
+  await t.request("POST", "/api/v1/projects", { token, body: { name: "other" } });
+});
+
+describe("statement budget for authenticated reads", () => {
+  it.each([
+    "/api/v1/auth/me",
+    "/api/v1/notes",
+    "/api/v1/notes?limit=100",
+    "/api/v1/notes?pinned=true",
+    "/api/v1/notes/trash",
+    "/api/v1/projects",
+    "/api/v1/projects/trash",
+  ])("GET %s", async (path) => {
+    const { result, count, sql } = await t.countStatements(() => t.request("GET", path, { token }));
+    expect(result.status).toBe(200);
+    expect(count, sql.join("\n")).toBeLessThanOrEqual(2);
+  });
+
+  it("GET a note by id, with its project name", async () => {
+    const { body } = await t.request("GET", "/api/v1/notes?limit=1", { token });
+    const { result, count } = await t.countStatements(() => t.request("GET", `/api/v1/notes/${body.items[0].id}`, { token }));
+    expect(result.status).toBe(200);
+    expect(count).toBeLessThanOrEqual(2);
+  });
+
+  it("GET a project by id", async () => {
+    const { result, count } = await t.countStatements(() => t.request("GET", `/api/v1/projects/${projectId}`, { token }));
+    expect(result.status).toBe(200);
+    expect(count).toBeLessThanOrEqual(2);
+  });
+
+  it("the second page costs the same as the first", async () => {
+    const first = await t.request("GET", "/api/v1/notes?limit=5", { token });
+    const { result, count } = await t.countStatements(() => t.request("GET", `/api/v1/notes?limit=5&cursor=${first.body.nextCursor}`, { token }));
+    expect(result.body.items).toHaveLength(5);
+    expect(count).toBeLessThanOrEqual(2);
+  });
+
+  it("the notes list selects only the columns it returns (no deletedAt, no userId)", async () => {
+    const { sql } = await t.countStatements(() => t.request("GET", "/api/v1/notes", { token }));
+    const listQuery = sql.find((s) => s.includes('FROM "public"."Note"')) ?? "";
+    expect(listQuery).toContain('"project"');
+    expect(listQuery).not.toMatch(/"t0"\."(deletedAt|userId)"(?! =| IS)/);
+  });
+});
