@@ -23,13 +23,17 @@ const UNAVAILABLE_KINDS = new Set([
 
 const NETWORK_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "EPIPE", "57P01", "57P03"]);
 
+/** Messages of errors that carry no code: node-postgres' own, and Workers' TCP sockets'. */
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|proxy request failed|cannot connect to the specified address|Network connection lost|Stream was cancelled/i;
+
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 5 || typeof error !== "object" || error === null) return false;
   const e = error as { name?: string; code?: unknown; kind?: unknown; cause?: unknown; message?: unknown; meta?: { driverAdapterError?: unknown } };
   if (e.name === "PrismaClientInitializationError") return true;
   if (typeof e.code === "string" && (UNAVAILABLE_CODES.has(e.code) || NETWORK_ERRNOS.has(e.code))) return true;
   if (typeof e.kind === "string" && UNAVAILABLE_KINDS.has(e.kind)) return true;
-  if (typeof e.message === "string" && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(e.message)) return true;
+  if (typeof e.message === "string" && UNAVAILABLE_MESSAGES.test(e.message)) return true;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
 }
 

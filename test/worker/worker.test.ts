@@ -1,0 +1,108 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/ops/embedded/postgres.ts";
+import { createTestDatabase } from "../support/database.ts";
+
+/**
+ * The Worker as Cloudflare would run it: wrangler bundles src/worker.ts exactly as `wrangler
+ * deploy` does, and workerd (through Miniflare) runs the bundle against the test's PostgreSQL,
+ * reached over Workers' TCP sockets.
+ */
+let outdir: string;
+const workers: Miniflare[] = [];
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), "worker-bundle-"));
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+    stdio: "pipe",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((mf) => mf.dispose()));
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+function startWorker(bindings: Record<string, string>) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, "worker.js"),
+    modulesRoot: outdir,
+    modulesRules: [
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+      { type: "ESModule", include: ["**/*.js"] },
+    ],
+    compatibilityDate: "2026-04-20",
+    compatibilityFlags: ["nodejs_compat"],
+    bindings: { APP_ENV: "test", PBKDF2_ITERATIONS: "10000", ...bindings },
+  });
+  workers.push(mf);
+  const call = async (path: string, init: { method?: string; token?: string; body?: unknown } = {}) => {
+    const headers: Record<string, string> = {};
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    const res = await mf.dispatchFetch(`http://worker.test${path}`, {
+      method: init.method ?? "GET",
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  return call;
+}
+
+describe("the Worker in workerd", () => {
+  it("serves the API end to end on a real database", async () => {
+    const { url } = await createTestDatabase();
+    const call = startWorker({ DATABASE_URL: url });
+
+    expect(await call("/health")).toEqual({ status: 200, body: { status: "ok" } });
+    expect((await call("/health/ready")).body).toMatchObject({ status: "ok", database: "up" });
+
+    const signup = await call("/api/v1/auth/signup", { method: "POST", body: { email: "edge@example.com", password: "password-123" } });
+    expect(signup.status).toBe(201);
+    const token = signup.body.token as string;
+
+    const project = await call("/api/v1/projects", { method: "POST", token, body: { name: "On the edge" } });
+    expect(project.status).toBe(201);
+    const note = await call("/api/v1/notes", { method: "POST", token, body: { title: "from workerd", projectId: project.body.id } });
+    expect(note.status).toBe(201);
+
+    const list = await call("/api/v1/notes", { token });
+    expect(list.body.items).toEqual([expect.objectContaining({ title: "from workerd", project: { id: project.body.id, name: "On the edge" } })]);
+
+    expect((await call(`/api/v1/notes/${note.body.id}`, { method: "DELETE", token })).status).toBe(204);
+    expect((await call("/api/v1/notes/trash", { token })).body.items).toHaveLength(1);
+    expect((await call("/api/v1/auth/logout", { method: "POST", token })).status).toBe(204);
+    expect((await call("/api/v1/auth/me", { token })).status).toBe(401);
+  });
+
+  it("answers 503 JSON when its database is unreachable", async () => {
+    const call = startWorker({ DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${await freePort()}/none`, DB_CONNECT_TIMEOUT_MS: "1000" });
+    const ready = await call("/health/ready");
+    expect(ready.status).toBe(503);
+    expect(ready.body.error.code).toBe("DATABASE_UNAVAILABLE");
+    const notes = await call("/api/v1/notes", { token: "A".repeat(43) });
+    expect(notes.status).toBe(503);
+  });
+
+  it("refuses to run without DATABASE_URL, saying so", async () => {
+    const call = startWorker({});
+    const res = await call("/api/v1/notes");
+    expect(res.status).toBe(500);
+    expect(res.body.error).toMatchObject({ code: "MISCONFIGURED", message: expect.stringContaining("DATABASE_URL") });
+  });
+
+  it("refuses invalid configuration, naming the variable", async () => {
+    const call = startWorker({ DATABASE_URL: "mysql://nope", PBKDF2_ITERATIONS: "10000" });
+    const res = await call("/health");
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toContain("DATABASE_URL");
+  });
+});
