@@ -1,0 +1,56 @@
+import { ConfigError, loadEnv } from "../env.ts";
+import { CliError } from "./command.ts";
+
+/**
+ * Which database a command talks to. Operations need a session of their own (advisory locks,
+ * multi-statement scripts), so the direct URL wins and a prisma:// Accelerate URL is refused:
+ * it is an HTTP proxy, not a Postgres connection.
+ */
+export interface ResolvedUrl {
+  url: string;
+  source: "--url" | "DIRECT_URL" | "DATABASE_URL";
+  /** Set when the URL looks like a connection pooler, where advisory locks do not hold. */
+  warning?: string;
+}
+
+const isAccelerate = (url: string) => /^prisma(\+postgres)?:\/\//i.test(url.trim());
+
+export function resolveDatabaseUrl(flagUrl: string | undefined, rawEnv: Record<string, string | undefined>): ResolvedUrl {
+  if (flagUrl) return withPoolerWarning({ url: flagUrl, source: "--url" });
+  const direct = rawEnv.DIRECT_URL?.trim() || undefined;
+  const pooled = rawEnv.DATABASE_URL?.trim() || undefined;
+  if (direct && isAccelerate(direct)) {
+    throw new CliError("ACCELERATE_URL_REFUSED", "DIRECT_URL is a Prisma Accelerate (prisma://) URL, but database operations need a direct postgresql:// connection; set DIRECT_URL to one or pass --url.");
+  }
+  if (!direct && pooled && isAccelerate(pooled)) {
+    throw new CliError("ACCELERATE_URL_REFUSED", "DATABASE_URL is a Prisma Accelerate (prisma://) URL and DIRECT_URL is not set; set DIRECT_URL to the direct postgresql:// connection or pass --url.");
+  }
+  if (!direct && !pooled) {
+    throw new CliError("NO_DATABASE_URL", "No database URL: set DIRECT_URL (or DATABASE_URL) to a postgresql:// connection string, or pass --url.");
+  }
+  // Only the two URL variables: an unrelated bad setting (PORT, ...) must not stop a migration.
+  let env;
+  try {
+    env = loadEnv({ DIRECT_URL: direct, DATABASE_URL: direct ? undefined : pooled });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError("INVALID_CONFIG", `${error.message}.`);
+    throw error;
+  }
+  if (env.DIRECT_URL) return withPoolerWarning({ url: env.DIRECT_URL, source: "DIRECT_URL" });
+  return withPoolerWarning({ url: env.DATABASE_URL as string, source: "DATABASE_URL" });
+}
+
+function withPoolerWarning(resolved: ResolvedUrl): ResolvedUrl {
+  let pooler = false;
+  try {
+    const parsed = new URL(resolved.url);
+    pooler = /-pooler\./i.test(parsed.hostname) || parsed.searchParams.get("pgbouncer") === "true";
+  } catch {
+    return resolved;
+  }
+  if (!pooler) return resolved;
+  return {
+    ...resolved,
+    warning: `${resolved.source} points at a connection pooler, where the migration lock does not hold; prefer the direct (unpooled) URL.`,
+  };
+}

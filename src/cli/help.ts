@@ -1,0 +1,62 @@
+import type { AnyCommand, FlagSpec } from "./command.ts";
+import { helpFlag } from "./flags.ts";
+import { COMMANDS, GROUPS, commandsIn } from "./registry.ts";
+
+/** Help texts, built from the registry so a new command documents itself. */
+
+const pad = (rows: [string, string][]) => {
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}   ${right}`);
+};
+
+export function rootHelp(): string {
+  const rows: [string, string][] = COMMANDS.map((c) => [c.path.join(" "), c.summary]);
+  return [
+    "dbctl: database operations for this project (migrations; backups, recovery and doctor to come).",
+    "",
+    "Usage: dbctl <command> [flags]",
+    "",
+    "Commands:",
+    ...pad(rows),
+    "",
+    "Global flags:",
+    "  -h, --help      Show help (also after any command: dbctl migrate status --help).",
+    "  --version       Print the version.",
+    "",
+    "Connection: DIRECT_URL, else DATABASE_URL (never a prisma:// URL), or --url.",
+    "Exit codes: 0 success, 1 failure or not up to date, 2 bad usage.",
+  ].join("\n");
+}
+
+export function groupHelp(group: string): string {
+  const rows: [string, string][] = commandsIn(group).map((c) => [c.path.slice(1).join(" "), c.summary]);
+  return [
+    `dbctl ${group}: ${GROUPS[group] ?? ""}`,
+    "",
+    `Usage: dbctl ${group} <command> [flags]`,
+    "",
+    "Commands:",
+    ...pad(rows),
+    "",
+    `Run \`dbctl ${group} <command> --help\` for a command's flags.`,
+  ].join("\n");
+}
+
+export function commandHelp(command: AnyCommand): string {
+  const flags = Object.entries({ ...command.flags, ...helpFlag }).map(([name, spec]): [string, string] => [flagLabel(name, spec), spec.description]);
+  return [
+    `dbctl ${command.path.join(" ")}: ${command.summary}`,
+    "",
+    `Usage: dbctl ${command.path.join(" ")} [flags]`,
+    "",
+    ...command.details,
+    "",
+    "Flags:",
+    ...pad(flags),
+  ].join("\n");
+}
+
+function flagLabel(name: string, spec: FlagSpec): string {
+  const long = `--${name}${spec.valueName ? ` ${spec.valueName}` : ""}`;
+  return spec.short ? `-${spec.short}, ${long}` : `    ${long}`;
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import { usageError, type CliContext } from "./command.ts";
+import { describeError } from "./errors.ts";
+import { commandHelp, groupHelp, rootHelp } from "./help.ts";
+import { parseFlags, wantsHelp } from "./parse.ts";
+import { commandsIn, resolveCommand } from "./registry.ts";
+
+/**
+ * dbctl's entry: routes argv to a command, prints help, and turns every failure into one
+ * sentence on stderr (plus a JSON error document on stdout under --json). Returns the exit code
+ * instead of exiting, so output is flushed and tests can call it.
+ */
+export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  const json = flagBeforeTerminator(argv, "--json");
+  let flagUrl: string | undefined;
+  try {
+    const target = resolveCommand(argv);
+    switch (target.kind) {
+      case "root":
+        if (target.rest.length === 0 || wantsHelp(target.rest)) return print(ctx, rootHelp());
+        if (target.rest[0] === "--version" && target.rest.length === 1) return print(ctx, version());
+        throw usageError(`Unknown flag ${target.rest[0]} for \`dbctl\`; run \`dbctl --help\` to see the commands.`);
+      case "group":
+        if (target.rest.length === 0 || wantsHelp(target.rest)) return print(ctx, groupHelp(target.group));
+        throw usageError(
+          `\`dbctl ${target.group}\` needs a command (${commandsIn(target.group).map((c) => c.path.slice(1).join(" ")).join(", ")}); run \`dbctl ${target.group} --help\`.`,
+        );
+      case "unknown":
+        throw usageError(`Unknown command \`dbctl ${target.words.join(" ")}\`; run \`dbctl --help\` to see the commands.`);
+      case "command": {
+        if (wantsHelp(target.rest)) return print(ctx, commandHelp(target.command));
+        const flags = parseFlags(target.command, target.rest);
+        flagUrl = (flags as { url?: string }).url;
+        return await target.command.run(flags, ctx);
+      }
+    }
+  } catch (error) {
+    const reported = describeError(error, [flagUrl, rawUrlFlag(argv), ctx.env.DIRECT_URL, ctx.env.DATABASE_URL]);
+    if (json) ctx.stdout(JSON.stringify({ error: { code: reported.code, message: reported.message } }, null, 2));
+    ctx.stderr(reported.message);
+    return reported.exitCode;
+  }
+}
+
+function print(ctx: CliContext, text: string): number {
+  ctx.stdout(text);
+  return 0;
+}
+
+function flagBeforeTerminator(argv: readonly string[], flag: string): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes(flag);
+}
+
+/** The --url value as typed, so it is masked even when the flag itself was rejected. */
+function rawUrlFlag(argv: readonly string[]): string | undefined {
+  const at = argv.indexOf("--url");
+  if (at !== -1) return argv[at + 1];
+  return argv.find((arg) => arg.startsWith("--url="))?.slice("--url=".length);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return `dbctl ${pkg.version ?? "unknown"}`;
+}
+
+function processContext(): CliContext {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+  };
+}

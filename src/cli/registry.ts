@@ -1,0 +1,37 @@
+import type { AnyCommand } from "./command.ts";
+import { migrateDeploy } from "./commands/migrate-deploy.ts";
+import { migrateStatus } from "./commands/migrate-status.ts";
+
+/**
+ * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
+ * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
+ */
+export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus];
+
+export const GROUPS: Readonly<Record<string, string>> = {
+  migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
+};
+
+export type Resolved =
+  | { kind: "root"; rest: string[] }
+  | { kind: "group"; group: string; rest: string[] }
+  | { kind: "command"; command: AnyCommand; rest: string[] }
+  | { kind: "unknown"; words: string[] };
+
+/** Reads the leading words of argv as a command path; what follows are the command's flags. */
+export function resolveCommand(argv: readonly string[]): Resolved {
+  const words: string[] = [];
+  for (const arg of argv) {
+    if (arg.startsWith("-")) break;
+    words.push(arg);
+  }
+  if (words.length === 0) return { kind: "root", rest: [...argv] };
+  // The longest command path that starts argv; extra words are left for the flag parser to reject.
+  const command = COMMANDS.filter((c) => c.path.every((w, i) => w === words[i])).sort((a, b) => b.path.length - a.path.length)[0];
+  if (command) return { kind: "command", command, rest: argv.slice(command.path.length) };
+  const group = words[0] as string;
+  if (words.length === 1 && Object.hasOwn(GROUPS, group)) return { kind: "group", group, rest: argv.slice(1) };
+  return { kind: "unknown", words };
+}
+
+export const commandsIn = (group: string) => COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === group);
