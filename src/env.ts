@@ -26,6 +26,8 @@ export const envSchema = z.object({
     .optional(),
   /** auto: prisma:// -> accelerate, *.neon.tech -> neon, otherwise pg. */
   DATABASE_DRIVER: z.enum(["auto", "pg", "neon", "accelerate"]).default("auto"),
+  /** host:port of a Neon wsproxy for the serverless driver in local development (plain ws://). */
+  NEON_WS_PROXY: z.string().regex(/^[\w.-]+:\d+(\/.*)?$/, { message: "must be host:port[/path]" }).optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   /** How long opening a connection may take before the request answers 503. */
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),

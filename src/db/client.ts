@@ -24,6 +24,11 @@ export interface DbOptions {
   connectTimeoutMs?: number;
   /** Node before 22 has no global WebSocket; the Neon driver needs one (the `ws` package). */
   webSocketConstructor?: unknown;
+  /**
+   * host:port[/path] of a Neon-compatible WebSocket proxy (Neon's wsproxy) for the serverless
+   * driver, spoken over plain ws:// as local development does. Unset: Neon's own endpoint.
+   */
+  neonWsProxy?: string;
   /** Called with each SQL statement the client sends (statement budgets, benchmarks, debugging). */
   onQuery?: (sql: string) => void;
 }
@@ -77,6 +82,12 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
   if (driver === "neon") {
     if (options.webSocketConstructor) {
       neonConfig.webSocketConstructor = options.webSocketConstructor as typeof neonConfig.webSocketConstructor;
+    }
+    if (options.neonWsProxy) {
+      // neonConfig is process-wide: one process talks to one kind of Neon endpoint.
+      neonConfig.wsProxy = options.neonWsProxy;
+      neonConfig.useSecureWebSocket = false;
+      neonConfig.pipelineConnect = false;
     }
     const adapter = new PrismaNeon(
       { connectionString, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 },
