@@ -41,7 +41,6 @@ export default {
       poolMax: 1,
       connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
       neonWsProxy: config.NEON_WS_PROXY,
-    neonWsProxy: config.NEON_WS_PROXY,
     });
     try {
       return await app.fetch(request, { db } satisfies RequestBindings, ctx);
