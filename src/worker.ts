@@ -35,7 +35,9 @@ export default {
       db: (c: Context<AppEnv>) => (c.env as RequestBindings).db,
       background: (c, work) => c.executionCtx.waitUntil(work),
     });
-    const db = createDb(PrismaClient as never, {
+    // The workerd client is the same client built for another runtime; its types differ only by
+    // the path of the generated module they come from.
+    const db = createDb(PrismaClient as unknown as Parameters<typeof createDb>[0], {
       url: config.DATABASE_URL,
       driver: config.DATABASE_DRIVER,
       poolMax: 1,

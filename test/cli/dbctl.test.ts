@@ -13,10 +13,17 @@ const password = `pw-${randomBytes(8).toString("hex")}`;
 const admin = await connect(inject("pg").adminUrl);
 await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN SUPERUSER PASSWORD '${password}'`);
 await admin.close();
-// Registered before the databases, so it runs after they are dropped (afterAll runs in reverse).
+// The role owns objects in this file's databases: drop those first, then the role.
 afterAll(async () => {
   const cleanup = await connect(inject("pg").adminUrl);
-  await cleanup.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).finally(() => cleanup.close());
+  try {
+    for (const url of [realUrl, scratchUrl]) {
+      await cleanup.query(`DROP DATABASE IF EXISTS ${quoteIdent(new URL(url).pathname.slice(1))} WITH (FORCE)`);
+    }
+    await cleanup.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+  } finally {
+    await cleanup.close();
+  }
 });
 
 const asRole = (url: string, pw = password) => {

@@ -15,9 +15,19 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   } finally {
     await admin.close();
   }
-  afterAll(async () => {
-    const cleanup = await connect(pg.adminUrl);
-    await cleanup.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).finally(() => cleanup.close());
-  });
+  created.push(name);
   return { url: pg.urlPrefix + name, name };
 }
+
+// Registered when a test file imports this module, so it runs once after all of that file's
+// tests, wherever createTestDatabase was called from (hooks registered inside hooks may not run).
+const created: string[] = [];
+afterAll(async () => {
+  if (created.length === 0) return;
+  const admin = await connect(inject("pg").adminUrl);
+  try {
+    for (const name of created.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.close();
+  }
+});

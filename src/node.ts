@@ -1,0 +1,134 @@
+import { serve } from "@hono/node-server";
+import WebSocket from "ws";
+import { createApp } from "./app.ts";
+import { createDb } from "./db/client.ts";
+import { ConfigError, loadEnv, maskUrl } from "./env.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { startEmbeddedPostgres, type EmbeddedServer } from "./ops/embedded/postgres.ts";
+import { deployMigrations } from "./ops/migrations/deploy.ts";
+import { readMigrations } from "./ops/migrations/files.ts";
+import { migrationStatus } from "./ops/migrations/status.ts";
+import { connect, quoteIdent } from "./ops/sql.ts";
+import { DEMO_LOGIN } from "../prisma/seeds/dev.ts";
+import { seedDatabase } from "../prisma/seeds/index.ts";
+
+/**
+ * Local entry: `npm start`. Without DATABASE_URL it runs a real PostgreSQL from npm with its data
+ * under .data/, applies migrations, seeds demo data on first start and serves the API. With
+ * DATABASE_URL it uses that database and only reports pending migrations (it never migrates a
+ * database it did not create: that is `dbctl migrate deploy`'s job).
+ */
+const EMBEDDED_DB = "app";
+const MIGRATIONS_DIR = "prisma/migrations";
+
+async function main() {
+  const config = loadEnv(process.env);
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  let directUrl = config.DIRECT_URL ?? config.DATABASE_URL;
+
+  if (!databaseUrl) {
+    log(`No DATABASE_URL: starting the embedded PostgreSQL (data in ${config.EMBEDDED_PG_DIR}) ...`);
+    embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, persistent: true });
+    await ensureDatabase(embedded.url("postgres"), EMBEDDED_DB);
+    databaseUrl = directUrl = embedded.url(EMBEDDED_DB);
+  }
+
+  const db = createDb(PrismaClient, {
+    url: databaseUrl,
+    driver: config.DATABASE_DRIVER,
+    poolMax: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    neonWsProxy: config.NEON_WS_PROXY,
+    webSocketConstructor: WebSocket,
+  });
+
+  const stop = async (code: number) => {
+    await db.$disconnect().catch(() => {});
+    if (embedded) {
+      log("Stopping the embedded PostgreSQL ...");
+      await embedded.stop().catch(() => {});
+    }
+    process.exit(code);
+  };
+
+  try {
+    if (embedded && directUrl) {
+      await migrateEmbedded(directUrl);
+      if (config.SEED_ON_START && (await db.user.count()) === 0) {
+        log("First start: seeding development data ...");
+        await seedDatabase(db, "dev", { iterations: config.PBKDF2_ITERATIONS, log });
+      }
+    } else if (directUrl && !/^prisma/.test(directUrl)) {
+      await reportPending(directUrl);
+    }
+  } catch (error) {
+    log(`Could not prepare the database: ${(error as Error).message}`);
+    await stop(1);
+  }
+
+  const app = createApp({ config, db: () => db });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    const url = `http://${info.address === "127.0.0.1" || info.address === "::1" ? "localhost" : info.address}:${info.port}`;
+    log("");
+    log(`API ready at ${url}  (docs: ${url}/api/v1/docs)`);
+    log(`Database: ${maskUrl(databaseUrl as string)}${embedded ? " (embedded)" : ""}`);
+    if (embedded) log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+    log("Press Ctrl-C to stop.");
+  });
+  server.on("error", async (error: NodeJS.ErrnoException) => {
+    log(error.code === "EADDRINUSE" ? `Port ${config.PORT} is in use: set PORT to another port.` : `Server error: ${error.message}`);
+    await stop(1);
+  });
+
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      server.close();
+      void stop(0);
+    });
+  }
+}
+
+async function ensureDatabase(adminUrl: string, name: string) {
+  const admin = await connect(adminUrl);
+  try {
+    const { rows } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    if (rows.length === 0) await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function migrateEmbedded(url: string) {
+  const conn = await connect(url, { createSchema: true });
+  try {
+    const { applied } = await deployMigrations(conn, readMigrations(MIGRATIONS_DIR), { log });
+    log(applied.length ? `Applied ${applied.length} migration(s).` : "Database schema is up to date.");
+  } finally {
+    await conn.close();
+  }
+}
+
+async function reportPending(url: string) {
+  const conn = await connect(url);
+  try {
+    const status = await migrationStatus(conn, readMigrations(MIGRATIONS_DIR));
+    if (status.failed.length) log(`warning: failed migration ${status.failed[0]?.name}; run \`npx dbctl migrate status\`.`);
+    if (status.pending.length) log(`warning: ${status.pending.length} pending migration(s); run \`npx dbctl migrate deploy\`.`);
+  } finally {
+    await conn.close();
+  }
+}
+
+function log(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `Failed to start: ${(error as Error).stack ?? error}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});
