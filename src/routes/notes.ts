@@ -51,12 +51,14 @@ function after([pinned, createdAt, id]: z.infer<typeof Key>) {
 }
 
 /** The project a note points to must be the caller's and not in the trash, or it is a 404. */
-const projectLink = (projectId: string | null | undefined, userId: string) =>
-  projectId === undefined
-    ? {}
-    : projectId === null
-      ? { project: { disconnect: true } }
-      : { project: { connect: { id: projectId, userId, ...notDeleted } } };
+const connectProject = (projectId: string, userId: string) => ({ project: { connect: { id: projectId, userId, ...notDeleted } } });
+
+/** On create, no project (absent or null) is simply no link. */
+const projectOnCreate = (projectId: string | null | undefined, userId: string) => (projectId ? connectProject(projectId, userId) : {});
+
+/** On update, absent leaves the link alone and null removes it. */
+const projectOnUpdate = (projectId: string | null | undefined, userId: string) =>
+  projectId === undefined ? {} : projectId === null ? { project: { disconnect: true } } : connectProject(projectId, userId);
 
 const isMissingProject = (error: unknown) =>
   isRecordNotFound(error) && /nested connect|'Project'/i.test(String((error as Error).message));
@@ -133,7 +135,7 @@ export const noteRoutes = createRouter()
       const userId = c.var.user.id;
       try {
         const note = await c.var.db.note.create({
-          data: { ...fields, user: { connect: { id: userId } }, ...projectLink(projectId, userId) },
+          data: { ...fields, user: { connect: { id: userId } }, ...projectOnCreate(projectId, userId) },
           select,
         });
         return c.json(serialize(note), 201);
@@ -175,7 +177,7 @@ export const noteRoutes = createRouter()
       try {
         const note = await c.var.db.note.update({
           where: { id: c.req.valid("param").id, userId },
-          data: { ...fields, ...projectLink(projectId, userId) },
+          data: { ...fields, ...projectOnUpdate(projectId, userId) },
           select,
         });
         return c.json(serialize(note), 200);

@@ -37,6 +37,13 @@ describe("notes: happy paths", () => {
     expect(read.body).toEqual(created.body);
   });
 
+  it("creates a note with projectId null as a note without a project", async () => {
+    const { token } = await t.signup();
+    const res = await t.request("POST", "/api/v1/notes", { token, body: { title: "Loose", projectId: null } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ title: "Loose", projectId: null, project: null });
+  });
+
   it("creates a note with only a title", async () => {
     const { token } = await t.signup();
     const res = await t.request("POST", "/api/v1/notes", { token, body: { title: "Bare" } });

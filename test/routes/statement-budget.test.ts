@@ -16,6 +16,7 @@ beforeAll(async () => {
   projectId = (await t.request("POST", "/api/v1/projects", { token, body: { name: "budget" } })).body.id;
   for (let i = 0; i < 30; i++) {
     const res = await t.request("POST", "/api/v1/notes", { token, body: { title: `n${i}`, pinned: i % 4 === 0, projectId: i % 2 ? projectId : null } });
+    expect(res.status).toBe(201);
     noteId = res.body.id;
   }
   await t.request("DELETE", `/api/v1/notes/${noteId}`, { token });

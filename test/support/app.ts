@@ -1,4 +1,4 @@
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { createDb, type Db } from "../../src/db/client.ts";
 import { loadEnv } from "../../src/env.ts";
@@ -19,6 +19,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+// Registered when a test file imports this module (hooks registered inside beforeAll may never
+// run). A 500 is a bug even in a test that asserts something else: every file checks it had none.
+const opened: Db[] = [];
+const serverErrors: string[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.$disconnect()));
+  expect(serverErrors, "requests answered 500").toEqual([]);
+});
+
 /**
  * The real app on a database of this file's own: requests go through `app.request()`, queries
  * through real Prisma to real Postgres. `statements` counts the SQL each request sends.
@@ -29,7 +38,7 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
   const statements: string[] = [];
   const db: Db = createDb(PrismaClient, { url, onQuery: (sql) => statements.push(sql) });
   const app = createApp({ config, db: () => db });
-  afterAll(() => db.$disconnect());
+  opened.push(db);
 
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
@@ -42,6 +51,7 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
       headers["content-type"] ??= "application/json";
     }
     const response = await app.request(path, { method, headers, body });
+    if (response.status >= 500 && response.status !== 503) serverErrors.push(`${method} ${path} -> ${response.status}`);
     const text = await response.text();
     let parsed: unknown = text;
     if ((response.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
