@@ -68,6 +68,12 @@ describe("dev seed", () => {
     expect(DEMO_LOGIN).toEqual({ email: "demo@example.com", password: "demo-password-123" });
   });
 
+  it("salts every user's hash on its own, even where seeded users share a password", async () => {
+    const hashes = await one<{ users: number; distinct: number }>(dev.sql, `SELECT count(*)::int AS users, count(DISTINCT "passwordHash")::int AS distinct FROM "User"`);
+    expect(hashes.users).toBeGreaterThan(2);
+    expect(hashes.distinct).toBe(hashes.users);
+  });
+
   it("has pinned and soft-deleted notes, hidden from normal reads, and gives the demo user a full list", async () => {
     const notes = await one<{ trash: number; pinned: number; demo: number }>(
       dev.sql,

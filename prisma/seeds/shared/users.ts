@@ -13,23 +13,23 @@ export interface SeedUser {
 /**
  * Creates the users that do not exist yet and returns every user's id by email. An existing
  * account (seeded before, or registered by hand) is left exactly as it is, password included.
- * Each distinct password is hashed once: PBKDF2 at 100k iterations is the slow part of a seed.
+ * Every user gets a hash of their own (own salt), as a signup would, even where seeded users
+ * share a password: identical hashes would tell a reader of the table who shares one.
  */
 export async function ensureUsers(db: Db, kind: string, users: readonly SeedUser[], iterations: number): Promise<{ ids: Map<string, string>; created: number }> {
   const emails = users.map((u) => u.email.toLowerCase());
   const existing = new Set((await db.user.findMany({ where: { email: { in: emails } }, select: { email: true } })).map((u) => u.email));
   const missing = users.filter((u) => !existing.has(u.email.toLowerCase()));
 
-  const hashes = new Map<string, string>();
-  for (const password of new Set(missing.map((u) => u.password))) hashes.set(password, await hashPassword(password, iterations));
+  const hashes = await Promise.all(missing.map((u) => hashPassword(u.password, iterations)));
 
   const { count } = await db.user.createMany({
-    data: missing.map((u) => ({
+    data: missing.map((u, i) => ({
       id: seedId(kind, "user", u.email.toLowerCase()),
       email: u.email.toLowerCase(),
       name: u.name,
       role: u.role,
-      passwordHash: hashes.get(u.password) as string,
+      passwordHash: hashes[i] as string,
     })),
     skipDuplicates: true,
   });
