@@ -22,9 +22,18 @@ export interface CliContext {
   stderr: (text: string) => void;
 }
 
+/** Words after the flags' command path that are not flags, e.g. `migrate new <name>`. */
+export interface ArgsSpec {
+  /** Shown in usage, e.g. `<name>` or `[paths...]`. */
+  usage: string;
+  description: string;
+}
+
 export interface CommandSpec<S extends z.ZodType> {
   path: readonly string[];
   summary: string;
+  /** When set, the command takes positional arguments; they reach the schema as `args: string[]`. */
+  args?: ArgsSpec;
   /** Longer help: what it does, what it prints, its exit codes. */
   details: readonly string[];
   flags: Record<string, FlagSpec>;

@@ -47,8 +47,9 @@ export function commandHelp(command: AnyCommand): string {
   return [
     `dbctl ${command.path.join(" ")}: ${command.summary}`,
     "",
-    `Usage: dbctl ${command.path.join(" ")} [flags]`,
+    `Usage: dbctl ${command.path.join(" ")}${command.args ? ` ${command.args.usage}` : ""} [flags]`,
     "",
+    ...(command.args ? [`${command.args.usage}: ${command.args.description}`, ""] : []),
     ...command.details,
     "",
     "Flags:",

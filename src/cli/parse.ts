@@ -19,13 +19,20 @@ export function wantsHelp(args: readonly string[]): boolean {
 export function parseFlags(command: AnyCommand, args: readonly string[]): unknown {
   const name = `dbctl ${command.path.join(" ")}`;
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: [...args], options: toParseArgsOptions({ ...command.flags, ...helpFlag }), strict: true, allowPositionals: false }).values;
+    ({ values, positionals } = parseArgs({
+      args: [...args],
+      options: toParseArgsOptions({ ...command.flags, ...helpFlag }),
+      strict: true,
+      allowPositionals: command.args !== undefined,
+    }));
   } catch (error) {
     throw usageError(describeParseError(error, name));
   }
   const input: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) if (key !== "help") input[camel(key)] = value;
+  if (command.args) input.args = positionals;
   const parsed = command.schema.safeParse(input);
   if (!parsed.success) throw usageError(describeIssue(parsed.error.issues[0], name));
   return parsed.data;
@@ -59,6 +66,7 @@ function describeParseError(error: unknown, name: string): string {
 
 function describeIssue(issue: z.core.$ZodIssue | undefined, name: string): string {
   if (!issue) return `Invalid flags for \`${name}\`.`;
+  if (issue.path[0] === "args") return `Invalid arguments for \`${name}\`: ${issue.message.replace(/\.$/, "")}.`;
   const flag = issue.path.length ? `--${kebab(String(issue.path[0]))}` : "flags";
   return `Invalid ${flag} for \`${name}\`: ${issue.message.replace(/\.$/, "")}.`;
 }
