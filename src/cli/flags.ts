@@ -38,3 +38,13 @@ export const directUrlSchema = z
 
 export const jsonSchema = z.boolean().default(false);
 export const migrationsDirSchema = z.string().trim().min(1, "must not be empty").default("prisma/migrations");
+
+export const rollbackDirFlag: Record<"rollback-dir", FlagSpec> = {
+  "rollback-dir": {
+    type: "string",
+    valueName: "<dir>",
+    description: "Folder of rollback scripts, <dir>/<migration>/rollback.sql. Default: migrations-rollback.",
+  },
+};
+
+export const rollbackDirSchema = z.string().trim().min(1, "must not be empty").default("migrations-rollback");

@@ -1,0 +1,79 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { maskUrl } from "../../env.ts";
+import { rollbackMigrations, RollbackError } from "../../ops/migrations/rollback.ts";
+import { CliError, defineCommand, EXIT } from "../command.ts";
+import { loadMigrations, plural, withConnection } from "../connection.ts";
+import { resolveDatabaseUrl } from "../database-url.ts";
+import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, rollbackDirFlag, rollbackDirSchema, urlFlag } from "../flags.ts";
+
+export const migrateRollback = defineCommand({
+  path: ["migrate", "rollback"],
+  summary: "Undo the newest applied migrations with their rollback.sql, newest first.",
+  details: [
+    "Runs migrations-rollback/<name>/rollback.sql for each migration to undo, newest first, each in",
+    "its own transaction together with its _prisma_migrations row's rolled_back_at mark. The rows",
+    "stay for the audit trail; Prisma then counts those migrations as not applied, and the next",
+    "`migrate deploy` applies them again.",
+    "",
+    "Refuses, changing nothing, when a rollback.sql is missing, a migration is not applied, or a",
+    "failed migration is waiting to be resolved. --dry-run prints the plan and the SQL.",
+    "Rollback scripts usually destroy data (a dropped column is gone): take a backup first.",
+    "",
+    "Exit codes: 0 rolled back (or planned, with --dry-run), 1 refused or failed, 2 bad usage.",
+  ],
+  flags: {
+    steps: { type: "string", valueName: "<n>", description: "How many of the newest applied migrations to undo. Default: 1." },
+    to: { type: "string", valueName: "<name>", description: "Undo every applied migration newer than <name>; <name> stays applied." },
+    "dry-run": { type: "boolean", description: "Print the plan and the SQL; change nothing." },
+    ...urlFlag,
+    ...migrationsDirFlag,
+    ...rollbackDirFlag,
+    ...jsonFlag,
+  },
+  schema: z
+    .object({
+      steps: z.coerce.number({ message: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1000).optional(),
+      to: z.string().trim().min(1).optional(),
+      dryRun: z.boolean().default(false),
+      url: directUrlSchema.optional(),
+      migrationsDir: migrationsDirSchema,
+      rollbackDir: rollbackDirSchema,
+      json: jsonSchema,
+    })
+    .refine((f) => !(f.steps !== undefined && f.to !== undefined), { message: "--steps and --to cannot be combined", path: ["steps"] }),
+  async run(flags, ctx) {
+    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const files = loadMigrations(ctx, flags.migrationsDir);
+    const log = flags.json ? undefined : ctx.stdout;
+    if (log) log(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
+    let result;
+    try {
+      result = await withConnection(target.url, {}, (db) =>
+        rollbackMigrations(db, files, {
+          ...(flags.steps !== undefined && { steps: flags.steps }),
+          ...(flags.to !== undefined && { to: flags.to }),
+          rollbackDir: resolve(ctx.cwd, flags.rollbackDir),
+          dryRun: flags.dryRun,
+          ...(log && { log }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof RollbackError) throw new CliError(error.code, error.message);
+      throw error;
+    }
+    if (flags.json) {
+      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), dryRun: result.dryRun, plan: result.steps.map((s) => ({ name: s.name, sql: s.sql })), rolledBack: result.rolledBack }, null, 2));
+      return EXIT.ok;
+    }
+    if (result.dryRun) {
+      ctx.stdout(`Dry run: would roll back ${plural(result.steps.length, "migration")}, newest first. Nothing was changed.`);
+      for (const step of result.steps) ctx.stdout(`\n-- ${step.name} (${step.path})\n${step.sql.trimEnd()}`);
+      return EXIT.ok;
+    }
+    ctx.stdout(`\nRolled back ${plural(result.rolledBack.length, "migration")}:`);
+    for (const name of result.rolledBack) ctx.stdout(`  ${name}`);
+    ctx.stdout("\nRun `dbctl migrate deploy` to apply them again.");
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,118 @@
+import type { SqlClient } from "../sql.ts";
+import type { MigrationFile } from "./files.ts";
+import { isApplied, isFailed, MIGRATE_LOCK_KEY, readHistory } from "./history.ts";
+import { readRollback, rollbackPath, type RollbackFile } from "./rollback-files.ts";
+
+export class RollbackError extends Error {
+  override name = "RollbackError";
+  constructor(
+    message: string,
+    readonly code: "NOTHING_TO_ROLL_BACK" | "NOT_APPLIED" | "MISSING_ROLLBACK" | "FAILED_MIGRATIONS" | "ROLLBACK_FAILED" | "MISSING_LOCALLY",
+    readonly rolledBack: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface RollbackOptions {
+  /** How many of the newest applied migrations to undo (default 1). */
+  steps?: number;
+  /** Undo every applied migration newer than this one; it stays applied. */
+  to?: string;
+  rollbackDir: string;
+  dryRun?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RollbackPlan {
+  /** Newest first: the order the rollback scripts run in. */
+  steps: RollbackFile[];
+}
+
+export interface RollbackResult extends RollbackPlan {
+  rolledBack: string[];
+  dryRun: boolean;
+}
+
+/**
+ * Undoes the newest applied migrations with their rollback.sql, newest first, each in its own
+ * transaction with its `_prisma_migrations` row marked `rolled_back_at` (the row is kept for the
+ * audit trail; Prisma then counts the migration as not applied, and a later deploy re-applies it).
+ * Everything is checked before anything runs: a missing script or an unapplied target changes
+ * nothing.
+ */
+export async function rollbackMigrations(db: SqlClient, files: MigrationFile[], options: RollbackOptions): Promise<RollbackResult> {
+  const log = options.log ?? (() => {});
+  await db.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK_KEY})`);
+  try {
+    const plan = await planRollback(db, files, options);
+    if (options.dryRun) return { ...plan, rolledBack: [], dryRun: true };
+    const rolledBack: string[] = [];
+    for (const step of plan.steps) {
+      log(`Rolling back \`${step.name}\``);
+      try {
+        await db.query("BEGIN");
+        await db.query(step.sql);
+        await db.query(
+          `UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+          [step.name],
+        );
+        await db.query("COMMIT");
+      } catch (error) {
+        await db.query("ROLLBACK").catch(() => {});
+        const done = rolledBack.length ? ` Already rolled back: ${rolledBack.join(", ")}.` : "";
+        throw new RollbackError(
+          `The rollback of \`${step.name}\` failed and was undone, so that migration is still applied: ${(error as Error).message}.${done}`,
+          "ROLLBACK_FAILED",
+          rolledBack,
+        );
+      }
+      rolledBack.push(step.name);
+    }
+    return { ...plan, rolledBack, dryRun: false };
+  } finally {
+    await db.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK_KEY})`).catch(() => {});
+  }
+}
+
+async function planRollback(db: SqlClient, files: MigrationFile[], options: RollbackOptions): Promise<RollbackPlan> {
+  const history = await readHistory(db);
+  const failed = history.find(isFailed);
+  if (failed) {
+    throw new RollbackError(
+      `Migration \`${failed.migration_name}\` is marked failed; resolve it first (prisma migrate resolve --rolled-back ${failed.migration_name}) so the history is unambiguous.`,
+      "FAILED_MIGRATIONS",
+    );
+  }
+  const applied = [...new Set(history.filter((row) => isApplied(row) && row.finished_at).map((row) => row.migration_name))].sort().reverse();
+  if (applied.length === 0) throw new RollbackError("No migration is applied to this database; there is nothing to roll back.", "NOTHING_TO_ROLL_BACK");
+
+  let names: string[];
+  if (options.to !== undefined) {
+    const at = applied.indexOf(options.to);
+    if (at === -1) throw new RollbackError(`\`${options.to}\` is not an applied migration of this database, so there is no state to roll back to.`, "NOT_APPLIED");
+    names = applied.slice(0, at);
+    if (names.length === 0) throw new RollbackError(`\`${options.to}\` is already the newest applied migration; there is nothing to roll back.`, "NOTHING_TO_ROLL_BACK");
+  } else {
+    const steps = options.steps ?? 1;
+    if (steps > applied.length) {
+      throw new RollbackError(`Asked to roll back ${steps} migrations, but only ${applied.length} ${applied.length === 1 ? "is" : "are"} applied.`, "NOT_APPLIED");
+    }
+    names = applied.slice(0, steps);
+  }
+
+  const onDisk = new Set(files.map((file) => file.name));
+  const missingLocally = names.filter((name) => !onDisk.has(name));
+  if (missingLocally.length) {
+    throw new RollbackError(`Applied migration ${missingLocally.map((n) => `\`${n}\``).join(", ")} is not in the migrations folder; check out the code that added it before rolling it back.`, "MISSING_LOCALLY");
+  }
+  const steps = names.map((name) => readRollback(options.rollbackDir, name));
+  const missing = names.filter((_, i) => !steps[i]);
+  if (missing.length) {
+    throw new RollbackError(
+      `No rollback script for ${missing.map((n) => `\`${n}\``).join(", ")} (expected ${missing.map((n) => rollbackPath(options.rollbackDir, n)).join(", ")}); nothing was rolled back.`,
+      "MISSING_ROLLBACK",
+    );
+  }
+  return { steps: steps as RollbackFile[] };
+}

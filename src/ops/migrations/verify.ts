@@ -1,0 +1,100 @@
+import { withScratchDatabase } from "../scratch.ts";
+import { connect, type SqlClient } from "../sql.ts";
+import type { MigrationFile } from "./files.ts";
+import { diffFingerprints, fingerprint, isSameSchema, renderDiff, type FingerprintDiff } from "./fingerprint.ts";
+import { readRollback, rollbackPath } from "./rollback-files.ts";
+
+export interface VerifyFailure {
+  migration: string;
+  stage: "missing-rollback" | "apply" | "rollback" | "rollback-mismatch" | "reapply" | "reapply-mismatch";
+  message: string;
+  diff?: FingerprintDiff;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  verified: string[];
+  failure?: VerifyFailure;
+}
+
+/**
+ * Round-trips every migration on a scratch database: for each in order, fingerprint the schema,
+ * apply the migration, apply its rollback, require the fingerprint to equal the one before, then
+ * apply the migration again (and require the same schema as the first time). Stops at the first
+ * migration that fails and says why, with the schema difference.
+ */
+export async function verifyMigrations(
+  url: string,
+  files: MigrationFile[],
+  options: { rollbackDir: string; log?: (line: string) => void },
+): Promise<VerifyResult> {
+  const log = options.log ?? (() => {});
+  const missing = files.find((file) => !readRollback(options.rollbackDir, file.name));
+  if (missing) {
+    return {
+      ok: false,
+      verified: [],
+      failure: { migration: missing.name, stage: "missing-rollback", message: `has no rollback script (${rollbackPath(options.rollbackDir, missing.name)})` },
+    };
+  }
+  return withScratchDatabase(url, "dbctl_verify", async (scratchUrl) => {
+    const db = await connect(scratchUrl, { createSchema: true, applicationName: "dbctl verify" });
+    try {
+      const verified: string[] = [];
+      for (const file of files) {
+        const failure = await roundTrip(db, file, options.rollbackDir);
+        if (failure) return { ok: false, verified, failure };
+        verified.push(file.name);
+        log(`ok  ${file.name}`);
+      }
+      return { ok: true, verified };
+    } finally {
+      await db.close();
+    }
+  });
+}
+
+async function roundTrip(db: SqlClient, file: MigrationFile, rollbackDir: string): Promise<VerifyFailure | undefined> {
+  const rollback = readRollback(rollbackDir, file.name);
+  if (!rollback) return { migration: file.name, stage: "missing-rollback", message: "has no rollback script" };
+  const before = await fingerprint(db);
+
+  const applied = await attempt(db, file.sql);
+  if (applied) return { migration: file.name, stage: "apply", message: `does not apply: ${applied}` };
+  const after = await fingerprint(db);
+
+  const undone = await attempt(db, rollback.sql);
+  if (undone) return { migration: file.name, stage: "rollback", message: `its rollback.sql fails: ${undone}` };
+  const restored = diffFingerprints(before, await fingerprint(db));
+  if (!isSameSchema(restored)) {
+    return {
+      migration: file.name,
+      stage: "rollback-mismatch",
+      message: `its rollback.sql does not restore the schema from before it:\n${renderDiff(restored)}`,
+      diff: restored,
+    };
+  }
+
+  const again = await attempt(db, file.sql);
+  if (again) return { migration: file.name, stage: "reapply", message: `does not apply again after its rollback: ${again}` };
+  const reapplied = diffFingerprints(after, await fingerprint(db));
+  if (!isSameSchema(reapplied)) {
+    return {
+      migration: file.name,
+      stage: "reapply-mismatch",
+      message: `applied again after its rollback, it gives a different schema than the first time:\n${renderDiff(reapplied)}`,
+      diff: reapplied,
+    };
+  }
+  return undefined;
+}
+
+/** Runs a script; answers the error text, or undefined when it succeeded. */
+async function attempt(db: SqlClient, sql: string): Promise<string | undefined> {
+  try {
+    await db.query(sql);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
