@@ -5,7 +5,7 @@ import { connect, quoteIdent, type Connection } from "./sql.ts";
  * A throwaway database beside the target one (same server, same credentials), dropped when the
  * work ends, whatever happened. Verification runs there, never on the target's data.
  */
-export async function withScratchDatabase<T>(url: string, prefix: string, work: (scratchUrl: string) => Promise<T>): Promise<T> {
+export async function withScratchDatabase<T>(url: string, prefix: string, work: (scratchUrl: string, name: string) => Promise<T>): Promise<T> {
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
   const admin = await connect(url);
   try {
@@ -15,7 +15,7 @@ export async function withScratchDatabase<T>(url: string, prefix: string, work: 
     throw new Error(`Could not create the scratch database ${name} (the user needs CREATEDB): ${(error as Error).message}`);
   }
   try {
-    return await work(databaseUrl(url, name));
+    return await work(databaseUrl(url, name), name);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
     await admin.close();

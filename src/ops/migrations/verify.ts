@@ -13,6 +13,8 @@ export interface VerifyFailure {
 
 export interface VerifyResult {
   ok: boolean;
+  /** The scratch database the round trips ran in (dropped before this returns). */
+  scratchDatabase?: string;
   verified: string[];
   failure?: VerifyFailure;
 }
@@ -37,17 +39,17 @@ export async function verifyMigrations(
       failure: { migration: missing.name, stage: "missing-rollback", message: `has no rollback script (${rollbackPath(options.rollbackDir, missing.name)})` },
     };
   }
-  return withScratchDatabase(url, "dbctl_verify", async (scratchUrl) => {
+  return withScratchDatabase(url, "dbctl_verify", async (scratchUrl, scratchDatabase): Promise<VerifyResult> => {
     const db = await connect(scratchUrl, { createSchema: true, applicationName: "dbctl verify" });
     try {
       const verified: string[] = [];
       for (const file of files) {
         const failure = await roundTrip(db, file, options.rollbackDir);
-        if (failure) return { ok: false, verified, failure };
+        if (failure) return { ok: false, scratchDatabase, verified, failure };
         verified.push(file.name);
         log(`ok  ${file.name}`);
       }
-      return { ok: true, verified };
+      return { ok: true, scratchDatabase, verified };
     } finally {
       await db.close();
     }
