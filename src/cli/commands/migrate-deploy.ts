@@ -1,24 +1,58 @@
 import { z } from "zod";
 import { maskUrl } from "../../env.ts";
-import { deployMigrations } from "../../ops/migrations/deploy.ts";
-import { defineCommand, EXIT } from "../command.ts";
+import { backupBeforeMigrate } from "../../ops/backup/pre-migration.ts";
+import { DEPLOY_DEFAULTS, deployMigrations } from "../../ops/migrations/deploy.ts";
+import type { MigrationFile } from "../../ops/migrations/files.ts";
+import type { Connection } from "../../ops/sql.ts";
+import { defineCommand, EXIT, type CliContext } from "../command.ts";
 import { loadMigrations, plural, withConnection } from "../connection.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
 import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, urlFlag } from "../flags.ts";
 
+const ms = (label: string) => z.coerce.number({ message: `${label} must be a number of milliseconds` }).int().min(0).max(24 * 3_600_000);
+
 export const migrateDeploy = defineCommand({
   path: ["migrate", "deploy"],
-  summary: "Apply pending migrations in order, as `prisma migrate deploy` does.",
+  summary: "Apply pending migrations in order, as `prisma migrate deploy` does, with safety rails.",
   details: [
     "Takes Prisma Migrate's advisory lock, so two deploys (or dbctl and Prisma) never run at once.",
     "Each migration runs in a transaction with its _prisma_migrations mark: a failure leaves the",
     "schema as it was, records the error in the migration's row, and blocks later deploys until",
     "it is resolved (Prisma's P3009).",
     "",
-    "Exit codes: 0 applied (or nothing to apply), 1 a migration failed or an error, 2 bad usage.",
+    `Each migration runs with lock_timeout (default ${DEPLOY_DEFAULTS.lockTimeoutMs} ms) so it never queues all traffic behind`,
+    `it; one that times out waiting for a lock is retried (default ${DEPLOY_DEFAULTS.lockRetries} times, pauses doubling).`,
+    "",
+    "--backup takes `pg_dump -Fc` into <backup-dir>/pre_migration_<timestamp>.dump before the first",
+    "migration and prints the restore command; it is on by default when APP_ENV=production",
+    "(--skip-backup turns it off). No backup, no migration: a failed dump stops the deploy.",
+    "",
+    "Exit codes: 0 applied (or nothing to apply), 1 a migration failed, was refused, or an error; 2 bad usage.",
   ],
-  flags: { ...urlFlag, ...migrationsDirFlag, ...jsonFlag },
-  schema: z.object({ url: directUrlSchema.optional(), migrationsDir: migrationsDirSchema, json: jsonSchema }),
+  flags: {
+    ...urlFlag,
+    ...migrationsDirFlag,
+    backup: { type: "boolean", description: "Take a pre-migration pg_dump first (default when APP_ENV=production)." },
+    "skip-backup": { type: "boolean", description: "Do not take the pre-migration backup, even in production." },
+    "backup-dir": { type: "string", valueName: "<dir>", description: "Where the pre-migration dump goes. Default: BACKUP_DIR, else backups." },
+    "lock-timeout": { type: "string", valueName: "<ms>", description: `lock_timeout for each migration. Default: ${DEPLOY_DEFAULTS.lockTimeoutMs}; 0 waits forever.` },
+    "statement-timeout": { type: "string", valueName: "<ms>", description: "statement_timeout for each migration. Default: the server's." },
+    "lock-retries": { type: "string", valueName: "<n>", description: `Retries after a lock timeout. Default: ${DEPLOY_DEFAULTS.lockRetries}.` },
+    ...jsonFlag,
+  },
+  schema: z
+    .object({
+      url: directUrlSchema.optional(),
+      migrationsDir: migrationsDirSchema,
+      backup: z.boolean().default(false),
+      skipBackup: z.boolean().default(false),
+      backupDir: z.string().trim().min(1).optional(),
+      lockTimeout: ms("--lock-timeout").default(DEPLOY_DEFAULTS.lockTimeoutMs),
+      statementTimeout: ms("--statement-timeout").default(DEPLOY_DEFAULTS.statementTimeoutMs),
+      lockRetries: z.coerce.number({ message: "must be a whole number" }).int().min(0).max(20).default(DEPLOY_DEFAULTS.lockRetries),
+      json: jsonSchema,
+    })
+    .refine((f) => !(f.backup && f.skipBackup), { message: "--backup and --skip-backup cannot be combined", path: ["backup"] }),
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
     const files = loadMigrations(ctx, flags.migrationsDir);
@@ -29,10 +63,31 @@ export const migrateDeploy = defineCommand({
       log(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
       log(`${plural(files.length, "migration")} found in ${flags.migrationsDir}`);
     }
+    const takeBackup = flags.backup || (ctx.env.APP_ENV === "production" && !flags.skipBackup);
+    let backup: { path: string; restoreCommand: string } | undefined;
+
     // A ?schema= that does not exist yet is created, as Prisma does on deploy.
-    const result = await withConnection(target.url, { createSchema: true }, (db) => deployMigrations(db, files, log ? { log } : {}));
+    const result = await withConnection(target.url, { createSchema: true }, (db: Connection) =>
+      deployMigrations(db, files, {
+        ...(log && { log }),
+        lockTimeoutMs: flags.lockTimeout,
+        statementTimeoutMs: flags.statementTimeout,
+        lockRetries: flags.lockRetries,
+        beforeApply: async (pending: MigrationFile[]) => {
+          if (!takeBackup) return;
+          log?.(`Creating a backup before ${plural(pending.length, "pending migration")} ...`);
+          backup = await backupBeforeMigrate(db, target.url, { dir: backupDir(flags.backupDir, ctx) });
+          log?.(`Backup created: ${backup.path}`);
+          log?.(`To roll back to it: ${backup.restoreCommand}`);
+        },
+      }).catch((error: unknown) => {
+        // The backup was taken before the failure: say where it is, it is the way back.
+        if (backup && !flags.json) ctx.stderr(`A pre-migration backup is at ${backup.path}; restore with: ${backup.restoreCommand}`);
+        throw error;
+      }),
+    );
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...result }, null, 2));
+      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...result, ...(backup && { backup }) }, null, 2));
     } else if (result.applied.length === 0) {
       ctx.stdout("No pending migrations to apply.");
     } else {
@@ -43,3 +98,8 @@ export const migrateDeploy = defineCommand({
     return EXIT.ok;
   },
 });
+
+function backupDir(flag: string | undefined, ctx: CliContext): string {
+  const dir = flag ?? (ctx.env.BACKUP_DIR?.trim() || "backups");
+  return dir.startsWith("/") ? dir : `${ctx.cwd}/${dir}`;
+}

@@ -8,7 +8,7 @@ export class MigrationError extends Error {
   override name = "MigrationError";
   constructor(
     message: string,
-    readonly code: "FAILED_MIGRATIONS" | "MIGRATION_FAILED",
+    readonly code: "FAILED_MIGRATIONS" | "MIGRATION_FAILED" | "LOCK_TIMEOUT" | "DEPLOY_REFUSED",
     readonly migration: string,
   ) {
     super(message);
@@ -21,14 +21,38 @@ export interface DeployResult {
   modified: MigrationStatus["modified"];
 }
 
+/** How one migration's script runs: whole, in a transaction; or statement by statement outside one. */
+export type ExecutionPlan = { transactional: true } | { transactional: false; statements: string[]; reason: string };
+
 export interface DeployOptions {
   log?: (line: string) => void;
+  /** SET lock_timeout for each migration: waiting behind a long query must not stall all traffic. */
+  lockTimeoutMs?: number;
+  /** SET statement_timeout for each migration; 0 leaves the server's setting. */
+  statementTimeoutMs?: number;
+  /** Retries of a migration that timed out waiting for a lock, with doubling pauses. */
+  lockRetries?: number;
+  retryDelayMs?: number;
+  /**
+   * Called once the advisory lock is held and the pending migrations are known, before the first
+   * one runs: the lint gate and the pre-migration backup live here. Throwing stops the deploy
+   * with nothing applied.
+   */
+  beforeApply?: (pending: MigrationFile[]) => Promise<void>;
+  /** Splits a migration that cannot run in a transaction (CREATE INDEX CONCURRENTLY...). */
+  planExecution?: (file: MigrationFile) => ExecutionPlan;
 }
+
+export const DEPLOY_DEFAULTS = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryDelayMs: 1_000 } as const;
+
+const LOCK_NOT_AVAILABLE = "55P03";
 
 /**
  * Applies pending migrations in folder-name order, as `prisma migrate deploy` does, writing
- * `_prisma_migrations` the same way. Differences that only make it safer: each migration and
- * its "finished" mark commit in one transaction, so a failure leaves no half-applied schema.
+ * `_prisma_migrations` the same way. What it adds: each migration and its "finished" mark commit
+ * in one transaction, so a failure leaves no half-applied schema; lock and statement timeouts
+ * with a bounded retry; a hook for the lint gate and the backup; and statement-by-statement runs
+ * for scripts that cannot be in a transaction, recording their progress honestly.
  */
 export async function deployMigrations(db: SqlClient, files: MigrationFile[], options: DeployOptions = {}): Promise<DeployResult> {
   const log = options.log ?? (() => {});
@@ -50,12 +74,13 @@ export async function deployMigrations(db: SqlClient, files: MigrationFile[], op
     for (const m of status.modified) log(`warning: ${m.name} was changed after it was applied (checksum mismatch); it is not run again.`);
 
     const byName = new Map(files.map((file) => [file.name, file]));
+    const pending = status.pending.map((name) => byName.get(name) as MigrationFile);
+    if (pending.length && options.beforeApply) await options.beforeApply(pending);
     const applied: string[] = [];
-    for (const name of status.pending) {
-      const file = byName.get(name) as MigrationFile;
-      log(`Applying migration \`${name}\``);
-      await applyOne(db, file);
-      applied.push(name);
+    for (const file of pending) {
+      log(`Applying migration \`${file.name}\``);
+      await applyOne(db, file, options, log);
+      applied.push(file.name);
     }
     return { applied, modified: status.modified };
   } finally {
@@ -63,30 +88,98 @@ export async function deployMigrations(db: SqlClient, files: MigrationFile[], op
   }
 }
 
-async function applyOne(db: SqlClient, file: MigrationFile): Promise<void> {
+async function applyOne(db: SqlClient, file: MigrationFile, options: DeployOptions, log: (line: string) => void): Promise<void> {
   const id = randomUUID();
   // The row goes in first and on its own, so a failure leaves Prisma's "failed migration" record.
   await db.query(
     `INSERT INTO "_prisma_migrations" (id, checksum, started_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 0)`,
     [id, file.checksum, file.name],
   );
-  try {
-    await db.query("BEGIN");
-    // One simple-protocol query: the script may hold many statements.
-    await db.query(file.sql);
-    await db.query(`UPDATE "_prisma_migrations" SET applied_steps_count = 1, finished_at = now() WHERE id = $1`, [id]);
-    await db.query("COMMIT");
-  } catch (error) {
-    await db.query("ROLLBACK").catch(() => {});
-    const message = describeSqlError(error);
-    await db.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]).catch(() => {});
-    throw new MigrationError(
-      `Migration \`${file.name}\` failed and was rolled back; the schema is as it was before it. ${message}`,
-      "MIGRATION_FAILED",
-      file.name,
-    );
+  const plan = options.planExecution?.(file) ?? { transactional: true };
+  if (plan.transactional) await applyInTransaction(db, file, id, options, log);
+  else await applyStatementByStatement(db, file, id, plan, options, log);
+}
+
+async function applyInTransaction(db: SqlClient, file: MigrationFile, id: string, options: DeployOptions, log: (line: string) => void) {
+  const retries = options.lockRetries ?? DEPLOY_DEFAULTS.lockRetries;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.query("BEGIN");
+      await setTimeouts(db, options, "LOCAL");
+      // One simple-protocol query: the script may hold many statements.
+      await db.query(file.sql);
+      await db.query(`UPDATE "_prisma_migrations" SET applied_steps_count = 1, finished_at = now() WHERE id = $1`, [id]);
+      await db.query("COMMIT");
+      return;
+    } catch (error) {
+      await db.query("ROLLBACK").catch(() => {});
+      if (sqlState(error) === LOCK_NOT_AVAILABLE && attempt < retries) {
+        const pause = (options.retryDelayMs ?? DEPLOY_DEFAULTS.retryDelayMs) * 2 ** attempt;
+        log(`  ${file.name} waited longer than the lock timeout for a lock; nothing was changed. Retry ${attempt + 1} of ${retries} in ${pause} ms.`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
+      const message = describeSqlError(error);
+      await recordFailure(db, id, message);
+      if (sqlState(error) === LOCK_NOT_AVAILABLE) {
+        throw new MigrationError(
+          `Migration \`${file.name}\` could not get its locks within the lock timeout after ${retries + 1} attempts; it was rolled back and the schema is as before. ${message} Find the blocking sessions (pg_stat_activity), then mark the migration rolled back (prisma migrate resolve --rolled-back ${file.name}) and deploy again.`,
+          "LOCK_TIMEOUT",
+          file.name,
+        );
+      }
+      throw new MigrationError(`Migration \`${file.name}\` failed and was rolled back; the schema is as it was before it. ${message}`, "MIGRATION_FAILED", file.name);
+    }
   }
 }
+
+async function applyStatementByStatement(
+  db: SqlClient,
+  file: MigrationFile,
+  id: string,
+  plan: { statements: string[]; reason: string },
+  options: DeployOptions,
+  log: (line: string) => void,
+) {
+  log(`  ${file.name} runs outside a transaction (${plan.reason}): ${plan.statements.length} statement(s), one at a time.`);
+  await setTimeouts(db, options, "SESSION");
+  try {
+    for (const [index, statement] of plan.statements.entries()) {
+      try {
+        await db.query(statement);
+      } catch (error) {
+        const message = describeSqlError(error);
+        const done = index === 0 ? "No statement of it had run" : `Statements 1 to ${index} of ${plan.statements.length} had run and stay applied`;
+        await recordFailure(db, id, `${message}\nFailed at statement ${index + 1} of ${plan.statements.length}: ${statement}`);
+        throw new MigrationError(
+          `Migration \`${file.name}\` failed at statement ${index + 1} of ${plan.statements.length}, outside a transaction. ${done}; a failed CREATE INDEX CONCURRENTLY leaves an INVALID index to drop. ${message}`,
+          "MIGRATION_FAILED",
+          file.name,
+        );
+      }
+      // Progress is recorded per statement, so a failure says exactly how far it got.
+      await db.query(`UPDATE "_prisma_migrations" SET applied_steps_count = $2 WHERE id = $1`, [id, index + 1]);
+    }
+    await db.query(`UPDATE "_prisma_migrations" SET finished_at = now() WHERE id = $1`, [id]);
+  } finally {
+    await db.query("RESET lock_timeout").catch(() => {});
+    await db.query("RESET statement_timeout").catch(() => {});
+  }
+}
+
+async function setTimeouts(db: SqlClient, options: DeployOptions, scope: "LOCAL" | "SESSION") {
+  const lock = options.lockTimeoutMs ?? DEPLOY_DEFAULTS.lockTimeoutMs;
+  const statement = options.statementTimeoutMs ?? DEPLOY_DEFAULTS.statementTimeoutMs;
+  const set = scope === "LOCAL" ? "SET LOCAL" : "SET";
+  if (lock > 0) await db.query(`${set} lock_timeout = ${Math.floor(lock)}`);
+  if (statement > 0) await db.query(`${set} statement_timeout = ${Math.floor(statement)}`);
+}
+
+async function recordFailure(db: SqlClient, id: string, message: string) {
+  await db.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]).catch(() => {});
+}
+
+const sqlState = (error: unknown) => (error as { code?: unknown })?.code;
 
 function describeSqlError(error: unknown): string {
   const e = error as { message?: string; code?: string; position?: string };
