@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from "./db/errors.ts";
 import type { Env } from "./env.ts";
 import type { AppEnv } from "./http/context.ts";
 import { ApiError, errorBody } from "./http/errors.ts";
+import { maintenanceGate } from "./http/maintenance.ts";
 import { createRouter } from "./http/openapi.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps) {
         c.json(errorBody("PAYLOAD_TOO_LARGE", `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes`), 413),
     }),
   );
+
+  app.use("/api/*", maintenanceGate);
 
   app.route("/health", healthRoutes);
   app.route("/api/v1/auth", authRoutes);

@@ -1,6 +1,8 @@
 import type { AnyCommand } from "./command.ts";
 import { migrateDeploy } from "./commands/migrate-deploy.ts";
+import { migrateLint } from "./commands/migrate-lint.ts";
 import { migrateStatus } from "./commands/migrate-status.ts";
+import { maintenanceOff, maintenanceOn, maintenanceStatus } from "./commands/maintenance.ts";
 import { migrateNew } from "./commands/migrate-new.ts";
 import { migrateReset } from "./commands/migrate-reset.ts";
 import { migrateRollback } from "./commands/migrate-rollback.ts";
@@ -10,9 +12,10 @@ import { migrateVerify } from "./commands/migrate-verify.ts";
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateRollback, migrateVerify, migrateNew, migrateReset];
+export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus];
 
 export const GROUPS: Readonly<Record<string, string>> = {
+  maintenance: "The disaster recovery plan's switch: pause API writes while reads keep working.",
   migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
 };
 

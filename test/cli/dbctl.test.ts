@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { connect, quoteIdent } from "../../src/ops/sql.ts";
 import { migrationFolder } from "../ops/migration-folder.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { runDbctl, type DbctlRun } from "./run-dbctl.ts";
 
 const INITIAL = "20261125083000_create_initial_schema";
+const ALL = readMigrations("prisma/migrations").map((m) => m.name);
 
 // A login role of this file's own with a recognisable password, so "never printed" is checkable.
 const role = `dbctl_${randomBytes(4).toString("hex")}`;
@@ -85,8 +87,8 @@ describe("dbctl migrate deploy and status on the real migrations", () => {
   it("status exits 1 and lists the migration as pending before any deploy", async () => {
     const run = await dbctl(["migrate", "status"], env);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`Pending \\(1\\):\\n\\s+${INITIAL}`));
-    expect(run.stdout).toContain("Database schema is not up to date: 1 pending.");
+    expect(run.stdout).toMatch(new RegExp(`Pending \\(${ALL.length}\\):\\n\\s+${ALL.join("\\n\\s+")}`));
+    expect(run.stdout).toContain(`Database schema is not up to date: ${ALL.length} pending.`);
   });
 
   it("deploy applies it, naming each migration and the masked datasource", async () => {
@@ -106,7 +108,7 @@ describe("dbctl migrate deploy and status on the real migrations", () => {
   it("status exits 0 once up to date", async () => {
     const run = await dbctl(["migrate", "status"], env);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`Applied \\(1\\):\\n\\s+${INITIAL}`));
+    expect(run.stdout).toMatch(new RegExp(`Applied \\(${ALL.length}\\):\\n\\s+${INITIAL}`));
     expect(run.stdout).toContain("Database schema is up to date!");
   });
 
@@ -116,7 +118,7 @@ describe("dbctl migrate deploy and status on the real migrations", () => {
     expect(run.stderr).toBe("");
     const doc = JSON.parse(run.stdout);
     expect(doc).toMatchObject({ upToDate: true, pending: [], failed: [], modified: [], missingLocally: [] });
-    expect(doc.applied.map((m: { name: string }) => m.name)).toEqual([INITIAL]);
+    expect(doc.applied.map((m: { name: string }) => m.name)).toEqual(ALL);
     expect(doc.database).toContain(`${role}:****@`);
   });
 

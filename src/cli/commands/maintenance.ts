@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { maskUrl } from "../../env.ts";
+import { getMaintenance, setMaintenance, type MaintenanceState } from "../../ops/maintenance.ts";
+import { defineCommand, EXIT, type CliContext } from "../command.ts";
+import { withConnection } from "../connection.ts";
+import { resolveDatabaseUrl } from "../database-url.ts";
+import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
+
+const base = { url: directUrlSchema.optional(), json: jsonSchema };
+
+function report(ctx: CliContext, json: boolean, url: string, state: MaintenanceState) {
+  if (json) {
+    ctx.stdout(JSON.stringify({ database: maskUrl(url), ...state }, null, 2));
+    return;
+  }
+  ctx.stdout(
+    state.enabled
+      ? `Maintenance is ON for ${maskUrl(url)}: API writes answer 503, reads keep working.${state.message ? ` Message: ${state.message}` : ""}`
+      : `Maintenance is OFF for ${maskUrl(url)}: the API accepts writes.`,
+  );
+}
+
+export const maintenanceOn = defineCommand({
+  path: ["maintenance", "on"],
+  summary: "Stop the bleeding: API writes answer 503 with Retry-After; reads keep working.",
+  details: [
+    "Sets the maintenance switch in the database, so every API instance sees it on its next write.",
+    "Login and logout keep working; /health/ready reports the switch.",
+    "",
+    "Exit codes: 0 switched, 1 an error, 2 bad usage.",
+  ],
+  flags: { message: { type: "string", valueName: "<text>", description: "What API clients are told (default: a generic sentence)." }, ...urlFlag, ...jsonFlag },
+  schema: z.object({ message: z.string().trim().min(1).max(500).optional(), ...base }),
+  async run(flags, ctx) {
+    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const state = await withConnection(target.url, {}, (db) => setMaintenance(db, true, flags.message ?? null));
+    report(ctx, flags.json, target.url, state);
+    return EXIT.ok;
+  },
+});
+
+export const maintenanceOff = defineCommand({
+  path: ["maintenance", "off"],
+  summary: "End maintenance: the API accepts writes again.",
+  details: ["Exit codes: 0 switched, 1 an error, 2 bad usage."],
+  flags: { ...urlFlag, ...jsonFlag },
+  schema: z.object(base),
+  async run(flags, ctx) {
+    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const state = await withConnection(target.url, {}, (db) => setMaintenance(db, false, null));
+    report(ctx, flags.json, target.url, state);
+    return EXIT.ok;
+  },
+});
+
+export const maintenanceStatus = defineCommand({
+  path: ["maintenance", "status"],
+  summary: "Show whether maintenance is on.",
+  details: ["Exit codes: 0 off, 1 on (or an error), 2 bad usage: scripts can wait for it."],
+  flags: { ...urlFlag, ...jsonFlag },
+  schema: z.object(base),
+  async run(flags, ctx) {
+    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const state = await withConnection(target.url, {}, (db) => getMaintenance(db));
+    report(ctx, flags.json, target.url, state);
+    return state.enabled ? EXIT.failure : EXIT.ok;
+  },
+});

@@ -1,0 +1,29 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./context.ts";
+import { errorBody } from "./errors.ts";
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Logging in and out stays possible, so people can still read during maintenance. */
+const ALWAYS_ALLOWED = new Set(["/api/v1/auth/login", "/api/v1/auth/logout"]);
+
+export const MAINTENANCE_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * "Stop the bleeding": while maintenance is on (dbctl maintenance on), every API request that
+ * writes answers 503 with Retry-After before it reaches a handler; reads are untouched and cost
+ * nothing extra. The flag is read from the database on each write, so it takes effect at once
+ * on every instance.
+ */
+export const maintenanceGate = createMiddleware<AppEnv>(async (c, next) => {
+  if (READ_METHODS.has(c.req.method) || ALWAYS_ALLOWED.has(c.req.path)) return next();
+  const state = await c.var.db.maintenanceMode.findUnique({ where: { id: 1 }, select: { enabled: true, message: true } });
+  if (state?.enabled) {
+    c.header("Retry-After", String(MAINTENANCE_RETRY_AFTER_SECONDS));
+    return c.json(
+      errorBody("MAINTENANCE", state.message ?? "The service is in maintenance: reads work, writes are paused. Try again shortly."),
+      503,
+    );
+  }
+  return next();
+});
