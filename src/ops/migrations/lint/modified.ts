@@ -32,11 +32,17 @@ export interface GitVerdict {
  */
 export function gitVerdict(path: string): GitVerdict {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: dirname(path), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  try {
+    git("rev-parse", "--is-inside-work-tree");
+  } catch {
+    return { known: false };
+  }
   let log: string;
   try {
     log = git("log", "--format=%h %cs", "--", basename(path));
   } catch {
-    return { known: false };
+    // A repository with no commit yet: nothing in it was ever committed, let alone applied.
+    return { known: true };
   }
   const commits = log.split("\n").filter(Boolean);
   const firstCommit = commits[commits.length - 1];
