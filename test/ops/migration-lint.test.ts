@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { lintMigration, lintMigrations, RULE_IDS, splitStatements, SqlSyntaxError, type Finding, type MigrationLint, type RuleId } from "../../src/ops/migrations/lint/index.ts";
 import { REPO_ROOT, runDbctl } from "../cli/run-dbctl.ts";
@@ -320,26 +319,15 @@ describe("splitStatements", () => {
 // ---------------------------------------------------------------------------------------------
 // The command, run as a user runs it.
 
-function migrationsDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "lint-cli-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function write(dir: string, name: string, sql: string): string {
-  mkdirSync(join(dir, name), { recursive: true });
-  const path = join(dir, name, "migration.sql");
-  writeFileSync(path, sql);
-  return path;
-}
-
 describe("dbctl migrate lint", () => {
-  const dir = migrationsDir();
-  cpSync(join(INITIAL_DIR, INITIAL.name), join(dir, INITIAL.name), { recursive: true });
-  const badPath = write(dir, "20261201000000_index_note_title", `-- CreateIndex\nCREATE INDEX "Note_title_idx" ON "Note"("title");\n`);
-  const warnDir = migrationsDir();
-  cpSync(join(INITIAL_DIR, INITIAL.name), join(warnDir, INITIAL.name), { recursive: true });
-  write(warnDir, "20261201000000_wip", `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\n`);
+  const bad = migrationFolder();
+  const dir = bad.dir;
+  bad.write(INITIAL.name, INITIAL.sql);
+  const badPath = bad.write("20261201000000_index_note_title", `-- CreateIndex\nCREATE INDEX "Note_title_idx" ON "Note"("title");\n`);
+  const warn = migrationFolder();
+  const warnDir = warn.dir;
+  warn.write(INITIAL.name, INITIAL.sql);
+  warn.write("20261201000000_wip", `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\n`);
 
   it("lints the project's migrations by default and exits 0", async () => {
     const run = await runDbctl(["migrate", "lint"]);
@@ -421,12 +409,15 @@ describe("dbctl migrate lint", () => {
 });
 
 describe("dbctl migrate lint: edited migrations, from git history", () => {
-  const repo = migrationsDir();
+  // A repository of its own: the migrations folder inside it is the folder migrationFolder() made.
+  const repo = migrationFolder().dir;
   const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Lint Test", "-c", "user.email=lint@example.test", ...args], { cwd: repo, stdio: "pipe" });
   const name = "20261201000000_add_note_summary";
   const sql = `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\n`;
   git("init", "-q");
-  const path = write(join(repo, "migrations"), name, sql);
+  mkdirSync(join(repo, "migrations", name), { recursive: true });
+  const path = join(repo, "migrations", name, "migration.sql");
+  writeFileSync(path, sql);
 
   it("a migration not committed yet is new, and fine", async () => {
     const run = await runDbctl(["migrate", "lint", join(repo, "migrations")]);
@@ -457,7 +448,7 @@ describe("dbctl migrate lint: edited migrations, from git history", () => {
 describe("dbctl migrate lint: edited migrations, against the database", async () => {
   const { url } = await createTestDatabase({ empty: true });
   const folder = migrationFolder();
-  cpSync(join(INITIAL_DIR, INITIAL.name), join(folder.dir, INITIAL.name), { recursive: true });
+  folder.write(INITIAL.name, INITIAL.sql);
   const applied = "20261201000000_add_note_summary";
   const appliedPath = folder.write(applied, `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\n`);
 
@@ -492,5 +483,9 @@ describe("dbctl migrate lint: edited migrations, against the database", async ()
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(/^Could not connect to postgresql:\/\/nobody:\*\*\*\*@127\.0\.0\.1:1\/none: .*\.$/);
     expect(run.stderr).not.toContain("secret-pw");
+    const json = await runDbctl(["migrate", "lint", folder.dir, "--format", "json", "--url", "postgresql://nobody:secret-pw@127.0.0.1:1/none"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: "CONNECTION_FAILED", message: json.stderr.trim() } });
+    expect(json.stdout).not.toContain("secret-pw");
   });
 });

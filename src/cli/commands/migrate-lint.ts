@@ -7,6 +7,7 @@ import { readHistory } from "../../ops/migrations/history.ts";
 import { formatText, lintMigrations, modifiedFromGit, modifiedFromHistory, RULES, RULE_IDS, summarize, type LintReport } from "../../ops/migrations/lint/index.ts";
 import { CliError, defineCommand, EXIT, type CliContext, type FlagSpec } from "../command.ts";
 import { plural, withConnection } from "../connection.ts";
+import { describeError } from "../errors.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
 import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
 
@@ -15,6 +16,13 @@ const DEFAULT_DIR = "prisma/migrations";
 const formatFlag: Record<"format", FlagSpec> = {
   format: { type: "string", valueName: "<text|json>", description: "Output format. Default: text. `--format json` is the same as --json." },
 };
+
+const lintFlags = z.object({
+  args: z.array(z.string().min(1, "must not be empty")),
+  format: z.enum(["text", "json"], { message: "must be text or json" }).default("text"),
+  json: jsonSchema,
+  url: directUrlSchema.optional(),
+});
 
 export const migrateLint = defineCommand({
   path: ["migrate", "lint"],
@@ -43,51 +51,57 @@ export const migrateLint = defineCommand({
     ...jsonFlag,
     url: { ...urlFlag.url, description: "Database whose _prisma_migrations checksums reveal edited migrations. Default: DIRECT_URL, else DATABASE_URL, else git history." },
   },
-  schema: z.object({
-    args: z.array(z.string().min(1, "must not be empty")),
-    format: z.enum(["text", "json"], { message: "must be text or json" }).default("text"),
-    json: jsonSchema,
-    url: directUrlSchema.optional(),
-  }),
+  schema: lintFlags,
   async run(flags, ctx) {
-    const json = flags.json || flags.format === "json";
-    const folders = selectMigrations(ctx, flags.args);
-    const selected = folders.flatMap((f) => f.selected);
-
-    let modified: ReadonlyMap<string, string>;
-    let checkedAgainst: string;
-    if (flags.url || ctx.env.DIRECT_URL?.trim() || ctx.env.DATABASE_URL?.trim()) {
-      const target = resolveDatabaseUrl(flags.url, ctx.env);
-      if (target.warning && !json) ctx.stderr(`warning: ${target.warning}`);
-      const history = await withConnection(target.url, {}, (db) => readHistory(db));
-      modified = modifiedFromHistory(selected, history);
-      checkedAgainst = `_prisma_migrations at ${maskUrl(target.url)} (from ${target.source})`;
-    } else {
-      const git = modifiedFromGit(selected.map((m) => ({ name: m.name, path: resolve(ctx.cwd, m.path) })));
-      modified = git.modified;
-      checkedAgainst = git.judged === selected.length ? "git history" : git.judged ? "git history (where the files are in git)" : "nothing (no database, not in a git work tree)";
+    try {
+      return await lint(flags, ctx);
+    } catch (error) {
+      // dbctl prints a JSON error document for --json; `--format json` readers get the same.
+      if (flags.format === "json" && !flags.json) {
+        const reported = describeError(error, [flags.url, ctx.env.DIRECT_URL, ctx.env.DATABASE_URL]);
+        ctx.stdout(JSON.stringify({ error: { code: reported.code, message: reported.message } }, null, 2));
+      }
+      throw error;
     }
-
-    const reports: LintReport[] = [];
-    for (const folder of folders) reports.push(await lintMigrations(folder.selected, { before: folder.before, modified }));
-    const report: LintReport = {
-      findings: reports.flatMap((r) => r.findings),
-      suppressed: reports.flatMap((r) => r.suppressed),
-      summary: summarize(
-        reports.flatMap((r) => r.findings),
-        selected.length,
-      ),
-    };
-
-    if (json) {
-      ctx.stdout(JSON.stringify({ findings: report.findings, summary: report.summary }, null, 2));
-    } else {
-      ctx.stdout(`Linted ${plural(selected.length, "migration")}; edits to applied migrations checked against ${checkedAgainst}.\n`);
-      ctx.stdout(formatText(report));
-    }
-    return report.summary.errors > 0 ? EXIT.failure : EXIT.ok;
   },
 });
+
+async function lint(flags: z.infer<typeof lintFlags>, ctx: CliContext): Promise<number> {
+  const json = flags.json || flags.format === "json";
+  const folders = selectMigrations(ctx, flags.args);
+  const selected = folders.flatMap((f) => f.selected);
+
+  let modified: ReadonlyMap<string, string>;
+  let checkedAgainst: string;
+  if (flags.url || ctx.env.DIRECT_URL?.trim() || ctx.env.DATABASE_URL?.trim()) {
+    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    if (target.warning && !json) ctx.stderr(`warning: ${target.warning}`);
+    const history = await withConnection(target.url, {}, (db) => readHistory(db));
+    modified = modifiedFromHistory(selected, history);
+    checkedAgainst = `_prisma_migrations at ${maskUrl(target.url)} (from ${target.source})`;
+  } else {
+    const git = modifiedFromGit(selected.map((m) => ({ name: m.name, path: resolve(ctx.cwd, m.path) })));
+    modified = git.modified;
+    checkedAgainst = git.judged === selected.length ? "git history" : git.judged ? "git history (where the files are in git)" : "nothing (no database, not in a git work tree)";
+  }
+
+  const reports: LintReport[] = [];
+  for (const folder of folders) reports.push(await lintMigrations(folder.selected, { before: folder.before, modified }));
+  const report: LintReport = {
+    findings: reports.flatMap((r) => r.findings),
+    suppressed: reports.flatMap((r) => r.suppressed),
+    summary: { errors: 0, warnings: 0, files: 0 },
+  };
+  report.summary = summarize(report.findings, selected.length);
+
+  if (json) {
+    ctx.stdout(JSON.stringify({ findings: report.findings, summary: report.summary }, null, 2));
+  } else {
+    ctx.stdout(`Linted ${plural(selected.length, "migration")}; edits to applied migrations checked against ${checkedAgainst}.\n`);
+    ctx.stdout(formatText(report));
+  }
+  return report.summary.errors > 0 ? EXIT.failure : EXIT.ok;
+}
 
 /** One folder of migrations: the ones to lint, and those before them (read for context only). */
 interface FolderSelection {
