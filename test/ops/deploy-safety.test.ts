@@ -18,10 +18,14 @@ const project = tempProject();
 project.add(M1, `CREATE TABLE "Widget" ("id" TEXT PRIMARY KEY);\nINSERT INTO "Widget" VALUES ('w1'), ('w2');`, `DROP TABLE "Widget";`);
 project.add(M2, `ALTER TABLE "Widget" ADD COLUMN "color" TEXT;`, `ALTER TABLE "Widget" DROP COLUMN "color";`);
 
+// Closed by one file-level hook: some databases are opened inside tests, where hooks do not register.
+const opened: Connection[] = [];
+afterAll(async () => Promise.all(opened.map((db) => db.close())));
+
 async function database(): Promise<{ url: string; db: Connection }> {
   const { url } = await createTestDatabase({ empty: true });
   const db = await connect(url);
-  afterAll(() => db.close());
+  opened.push(db);
   return { url, db };
 }
 
@@ -124,5 +128,91 @@ describe("pre-migration backup (dbctl migrate deploy --backup)", () => {
     expect(nothing.stdout).toContain("No pending migrations to apply.");
     expect(readdirSync(dir)).toHaveLength(1);
     expect(existsSync(join(dir, readdirSync(dir)[0] as string))).toBe(true);
+  });
+});
+
+describe("lint gate", () => {
+  const unsafe = tempProject();
+  unsafe.add(M1, project.files()[0]!.sql, `DROP TABLE "Widget";`);
+  unsafe.add(M2, `ALTER TABLE "Widget" ADD COLUMN "color" TEXT;\nCREATE INDEX "Widget_color_idx" ON "Widget"("color");`, `DROP INDEX "Widget_color_idx";\nALTER TABLE "Widget" DROP COLUMN "color";`);
+
+  it("refuses pending migrations with lint errors, applying nothing and taking no backup", async () => {
+    const { url, db } = await database();
+    await deployMigrations(db, unsafe.files().slice(0, 1));
+    const dir = mkdtempSync(join(tmpdir(), "backups-"));
+    const run = await runDbctl(["migrate", "deploy", "--backup", "--backup-dir", dir, "--migrations-dir", unsafe.migrationsDir], { DIRECT_URL: url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("create-index-without-concurrently");
+    expect(run.stderr).toMatch(/Refusing to deploy: 1 lint error in pending migrations \(first: create-index-without-concurrently in 20260102000000_add_widget_color_column\); nothing was applied/);
+    expect(await columns(db)).toEqual(["id"]);
+    expect((await migrationStatus(db, unsafe.files())).pending).toEqual([M2]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("--allow-unsafe deploys anyway and keeps the reason in the migration's row", async () => {
+    const { url, db } = await database();
+    await deployMigrations(db, unsafe.files().slice(0, 1));
+    const reason = "table has 12 rows, lock is brief";
+    const run = await runDbctl(["migrate", "deploy", "--allow-unsafe", reason, "--migrations-dir", unsafe.migrationsDir], { DIRECT_URL: url });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`--allow-unsafe: ${reason}`);
+    const { rows } = await db.query<{ logs: string | null }>(`SELECT logs FROM "_prisma_migrations" WHERE migration_name = $1`, [M2]);
+    expect(rows[0]?.logs).toContain(reason);
+    expect((await migrationStatus(db, unsafe.files())).upToDate).toBe(true);
+  });
+});
+
+describe("statements that cannot run in a transaction", () => {
+  const concurrent = tempProject();
+  concurrent.add(M1, project.files()[0]!.sql, `DROP TABLE "Widget";`);
+  concurrent.add(M2, `ALTER TABLE "Widget" ADD COLUMN "color" TEXT;`, `ALTER TABLE "Widget" DROP COLUMN "color";`);
+  concurrent.add("20260103000000_index_widget_color", `CREATE INDEX CONCURRENTLY "Widget_color_idx" ON "Widget"("color");`, `DROP INDEX CONCURRENTLY "Widget_color_idx";`);
+
+  const indexState = async (db: Connection) =>
+    (await db.query<{ valid: boolean }>(`SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'Widget_color_idx'`)).rows;
+
+  it("CREATE INDEX CONCURRENTLY runs outside a transaction, recorded as a finished migration", async () => {
+    const { db } = await database();
+    const logs: string[] = [];
+    const result = await deployMigrations(db, concurrent.files(), { log: (l) => logs.push(l) });
+    expect(result.applied).toHaveLength(3);
+    expect(logs.some((l) => l.includes("runs outside a transaction (CREATE INDEX CONCURRENTLY cannot run inside a transaction)"))).toBe(true);
+    expect(await indexState(db)).toEqual([{ valid: true }]);
+    const { rows } = await db.query<{ applied_steps_count: number; finished_at: Date | null }>(
+      `SELECT applied_steps_count, finished_at FROM "_prisma_migrations" WHERE migration_name = '20260103000000_index_widget_color'`,
+    );
+    expect(rows[0]?.applied_steps_count).toBe(1);
+    expect(rows[0]?.finished_at).toBeInstanceOf(Date);
+
+    // Its rollback (DROP INDEX CONCURRENTLY) also runs outside a transaction, and verify round-trips it.
+    const { rollbackMigrations } = await import("../../src/ops/migrations/rollback.ts");
+    expect((await rollbackMigrations(db, concurrent.files(), { rollbackDir: concurrent.rollbackDir })).rolledBack).toEqual(["20260103000000_index_widget_color"]);
+    expect(await indexState(db)).toEqual([]);
+    const { verifyMigrations } = await import("../../src/ops/migrations/verify.ts");
+    const verified = await verifyMigrations((await createTestDatabase({ empty: true })).url, concurrent.files(), { rollbackDir: concurrent.rollbackDir });
+    expect(verified.failure).toBeUndefined();
+    expect(verified.ok).toBe(true);
+  });
+
+  it("records honestly how far a statement-by-statement migration got when it fails", async () => {
+    const { db } = await database();
+    const failing = tempProject();
+    failing.add(M1, project.files()[0]!.sql, `DROP TABLE "Widget";`);
+    failing.add(
+      "20260102000000_index_widget_twice",
+      `CREATE INDEX CONCURRENTLY "Widget_id_idx" ON "Widget"("id");\nCREATE INDEX CONCURRENTLY "Widget_nope_idx" ON "Widget"("nope");`,
+      "SELECT 1;",
+    );
+    const error = await deployMigrations(db, failing.files()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "MIGRATION_FAILED", migration: "20260102000000_index_widget_twice" });
+    expect((error as Error).message).toContain("failed at statement 2 of 2");
+    const { rows } = await db.query<{ applied_steps_count: number; finished_at: Date | null; logs: string }>(
+      `SELECT applied_steps_count, finished_at, logs FROM "_prisma_migrations" WHERE migration_name = '20260102000000_index_widget_twice'`,
+    );
+    expect(rows[0]).toMatchObject({ applied_steps_count: 1, finished_at: null });
+    expect(rows[0]?.logs).toContain(`Failed at statement 2 of 2: CREATE INDEX CONCURRENTLY "Widget_nope_idx"`);
+    // The first statement's work stays, as the message says.
+    expect((await db.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'Widget_id_idx'`)).rows).toHaveLength(1);
+    expect((await migrationStatus(db, failing.files())).failed.map((f) => f.name)).toEqual(["20260102000000_index_widget_twice"]);
   });
 });

@@ -2,9 +2,10 @@ import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { backupBeforeMigrate } from "../../ops/backup/pre-migration.ts";
 import { DEPLOY_DEFAULTS, deployMigrations } from "../../ops/migrations/deploy.ts";
+import { formatFinding, lintMigrations, type LintReport } from "../../ops/migrations/lint/index.ts";
 import type { MigrationFile } from "../../ops/migrations/files.ts";
 import type { Connection } from "../../ops/sql.ts";
-import { defineCommand, EXIT, type CliContext } from "../command.ts";
+import { CliError, defineCommand, EXIT, type CliContext } from "../command.ts";
 import { loadMigrations, plural, withConnection } from "../connection.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
 import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, urlFlag } from "../flags.ts";
@@ -23,6 +24,11 @@ export const migrateDeploy = defineCommand({
     `Each migration runs with lock_timeout (default ${DEPLOY_DEFAULTS.lockTimeoutMs} ms) so it never queues all traffic behind`,
     `it; one that times out waiting for a lock is retried (default ${DEPLOY_DEFAULTS.lockRetries} times, pauses doubling).`,
     "",
+    "Pending migrations are linted first (see `dbctl migrate lint`): an error refuses the deploy,",
+    "applying nothing, unless --allow-unsafe \"<reason>\" is given; the reason is printed and kept",
+    "in each such migration's _prisma_migrations.logs for the audit trail. Statements that cannot",
+    "run in a transaction (CREATE INDEX CONCURRENTLY...) run one at a time, progress recorded.",
+    "",
     "--backup takes `pg_dump -Fc` into <backup-dir>/pre_migration_<timestamp>.dump before the first",
     "migration and prints the restore command; it is on by default when APP_ENV=production",
     "(--skip-backup turns it off). No backup, no migration: a failed dump stops the deploy.",
@@ -32,6 +38,7 @@ export const migrateDeploy = defineCommand({
   flags: {
     ...urlFlag,
     ...migrationsDirFlag,
+    "allow-unsafe": { type: "string", valueName: "<reason>", description: "Deploy despite lint errors; the reason is logged with the migrations." },
     backup: { type: "boolean", description: "Take a pre-migration pg_dump first (default when APP_ENV=production)." },
     "skip-backup": { type: "boolean", description: "Do not take the pre-migration backup, even in production." },
     "backup-dir": { type: "string", valueName: "<dir>", description: "Where the pre-migration dump goes. Default: BACKUP_DIR, else backups." },
@@ -44,6 +51,7 @@ export const migrateDeploy = defineCommand({
     .object({
       url: directUrlSchema.optional(),
       migrationsDir: migrationsDirSchema,
+      allowUnsafe: z.string().trim().min(10, "needs a reason of at least a few words").max(500).optional(),
       backup: z.boolean().default(false),
       skipBackup: z.boolean().default(false),
       backupDir: z.string().trim().min(1).optional(),
@@ -65,6 +73,7 @@ export const migrateDeploy = defineCommand({
     }
     const takeBackup = flags.backup || (ctx.env.APP_ENV === "production" && !flags.skipBackup);
     let backup: { path: string; restoreCommand: string } | undefined;
+    const overridden = new Set<string>();
 
     // A ?schema= that does not exist yet is created, as Prisma does on deploy.
     const result = await withConnection(target.url, { createSchema: true }, (db: Connection) =>
@@ -73,7 +82,22 @@ export const migrateDeploy = defineCommand({
         lockTimeoutMs: flags.lockTimeout,
         statementTimeoutMs: flags.statementTimeout,
         lockRetries: flags.lockRetries,
+        annotate: (file) => (overridden.has(file.name) ? `dbctl: deployed with lint errors, --allow-unsafe: ${flags.allowUnsafe}` : undefined),
         beforeApply: async (pending: MigrationFile[]) => {
+          const report = await lintPending(files, pending);
+          if (report.summary.errors > 0) {
+            const errors = report.findings.filter((f) => f.severity === "error");
+            if (!flags.allowUnsafe) {
+              if (!flags.json) for (const finding of errors) ctx.stderr(formatFinding(finding));
+              const first = errors[0];
+              throw new CliError(
+                "LINT_FAILED",
+                `Refusing to deploy: ${plural(errors.length, "lint error")} in pending migrations (first: ${first?.rule} in ${first?.migration}); nothing was applied. Fix them, suppress one with \`-- lint-ignore <rule>: <reason>\`, or pass --allow-unsafe "<reason>".`,
+              );
+            }
+            for (const finding of errors) overridden.add(finding.migration);
+            log?.(`warning: deploying ${plural(errors.length, "lint error")} because --allow-unsafe: ${flags.allowUnsafe}`);
+          }
           if (!takeBackup) return;
           log?.(`Creating a backup before ${plural(pending.length, "pending migration")} ...`);
           backup = await backupBeforeMigrate(db, target.url, { dir: backupDir(flags.backupDir, ctx) });
@@ -102,4 +126,10 @@ export const migrateDeploy = defineCommand({
 function backupDir(flag: string | undefined, ctx: CliContext): string {
   const dir = flag ?? (ctx.env.BACKUP_DIR?.trim() || "backups");
   return dir.startsWith("/") ? dir : `${ctx.cwd}/${dir}`;
+}
+
+/** The pending migrations, linted with everything before them as history (tables that exist). */
+function lintPending(files: MigrationFile[], pending: MigrationFile[]): Promise<LintReport> {
+  const first = files.indexOf(pending[0] as MigrationFile);
+  return lintMigrations(pending, { before: files.slice(0, Math.max(first, 0)) });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SqlClient } from "../sql.ts";
+import { planScript } from "./execution.ts";
 import type { MigrationFile } from "./files.ts";
 import { CREATE_MIGRATIONS_TABLE, MIGRATE_LOCK_KEY } from "./history.ts";
 import { migrationStatus, type MigrationStatus } from "./status.ts";
@@ -21,9 +22,6 @@ export interface DeployResult {
   modified: MigrationStatus["modified"];
 }
 
-/** How one migration's script runs: whole, in a transaction; or statement by statement outside one. */
-export type ExecutionPlan = { transactional: true } | { transactional: false; statements: string[]; reason: string };
-
 export interface DeployOptions {
   log?: (line: string) => void;
   /** SET lock_timeout for each migration: waiting behind a long query must not stall all traffic. */
@@ -39,8 +37,8 @@ export interface DeployOptions {
    * with nothing applied.
    */
   beforeApply?: (pending: MigrationFile[]) => Promise<void>;
-  /** Splits a migration that cannot run in a transaction (CREATE INDEX CONCURRENTLY...). */
-  planExecution?: (file: MigrationFile) => ExecutionPlan;
+  /** Text kept in a migration's `logs` column when it is applied (e.g. why a lint error was allowed). */
+  annotate?: (file: MigrationFile) => string | undefined;
 }
 
 export const DEPLOY_DEFAULTS = { lockTimeoutMs: 5_000, statementTimeoutMs: 0, lockRetries: 3, retryDelayMs: 1_000 } as const;
@@ -92,10 +90,11 @@ async function applyOne(db: SqlClient, file: MigrationFile, options: DeployOptio
   const id = randomUUID();
   // The row goes in first and on its own, so a failure leaves Prisma's "failed migration" record.
   await db.query(
-    `INSERT INTO "_prisma_migrations" (id, checksum, started_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 0)`,
-    [id, file.checksum, file.name],
+    `INSERT INTO "_prisma_migrations" (id, checksum, started_at, migration_name, applied_steps_count, logs) VALUES ($1, $2, now(), $3, 0, $4)`,
+    [id, file.checksum, file.name, options.annotate?.(file) ?? null],
   );
-  const plan = options.planExecution?.(file) ?? { transactional: true };
+  // Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY...) run one by one.
+  const plan = await planScript(file.sql);
   if (plan.transactional) await applyInTransaction(db, file, id, options, log);
   else await applyStatementByStatement(db, file, id, plan, options, log);
 }
@@ -176,7 +175,8 @@ async function setTimeouts(db: SqlClient, options: DeployOptions, scope: "LOCAL"
 }
 
 async function recordFailure(db: SqlClient, id: string, message: string) {
-  await db.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message]).catch(() => {});
+  // Prisma reads `logs` as the failure's story; an earlier annotation stays above it.
+  await db.query(`UPDATE "_prisma_migrations" SET logs = concat_ws(E'\n', logs, $2::text) WHERE id = $1`, [id, message]).catch(() => {});
 }
 
 const sqlState = (error: unknown) => (error as { code?: unknown })?.code;

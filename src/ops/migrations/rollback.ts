@@ -1,4 +1,5 @@
 import type { SqlClient } from "../sql.ts";
+import { planScript } from "./execution.ts";
 import type { MigrationFile } from "./files.ts";
 import { isApplied, isFailed, MIGRATE_LOCK_KEY, readHistory } from "./history.ts";
 import { readRollback, rollbackPath, type RollbackFile } from "./rollback-files.ts";
@@ -50,22 +51,40 @@ export async function rollbackMigrations(db: SqlClient, files: MigrationFile[], 
     const rolledBack: string[] = [];
     for (const step of plan.steps) {
       log(`Rolling back \`${step.name}\``);
-      try {
-        await db.query("BEGIN");
-        await db.query(step.sql);
-        await db.query(
-          `UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL AND finished_at IS NOT NULL`,
-          [step.name],
-        );
-        await db.query("COMMIT");
-      } catch (error) {
-        await db.query("ROLLBACK").catch(() => {});
-        const done = rolledBack.length ? ` Already rolled back: ${rolledBack.join(", ")}.` : "";
-        throw new RollbackError(
-          `The rollback of \`${step.name}\` failed and was undone, so that migration is still applied: ${(error as Error).message}.${done}`,
-          "ROLLBACK_FAILED",
-          rolledBack,
-        );
+      const plan = await planScript(step.sql);
+      const mark = () =>
+        db.query(`UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL AND finished_at IS NOT NULL`, [
+          step.name,
+        ]);
+      const done = rolledBack.length ? ` Already rolled back: ${rolledBack.join(", ")}.` : "";
+      if (plan.transactional) {
+        try {
+          await db.query("BEGIN");
+          await db.query(step.sql);
+          await mark();
+          await db.query("COMMIT");
+        } catch (error) {
+          await db.query("ROLLBACK").catch(() => {});
+          throw new RollbackError(
+            `The rollback of \`${step.name}\` failed and was undone, so that migration is still applied: ${(error as Error).message}.${done}`,
+            "ROLLBACK_FAILED",
+            rolledBack,
+          );
+        }
+      } else {
+        // DROP INDEX CONCURRENTLY and the like: one statement at a time, no transaction to undo a failure.
+        for (const [index, statement] of plan.statements.entries()) {
+          try {
+            await db.query(statement);
+          } catch (error) {
+            throw new RollbackError(
+              `The rollback of \`${step.name}\` failed at statement ${index + 1} of ${plan.statements.length}, outside a transaction (${plan.reason}); the statements before it stay done and the migration is still marked applied: ${(error as Error).message}.${done}`,
+              "ROLLBACK_FAILED",
+              rolledBack,
+            );
+          }
+        }
+        await mark();
       }
       rolledBack.push(step.name);
     }

@@ -1,5 +1,6 @@
 import { withScratchDatabase } from "../scratch.ts";
 import { connect, type SqlClient } from "../sql.ts";
+import { runScript } from "./execution.ts";
 import type { MigrationFile } from "./files.ts";
 import { diffFingerprints, fingerprint, isSameSchema, renderDiff, type FingerprintDiff } from "./fingerprint.ts";
 import { readRollback, rollbackPath } from "./rollback-files.ts";
@@ -94,7 +95,7 @@ async function roundTrip(db: SqlClient, file: MigrationFile, rollbackDir: string
 /** Runs a script; answers the error text, or undefined when it succeeded. */
 async function attempt(db: SqlClient, sql: string): Promise<string | undefined> {
   try {
-    await db.query(sql);
+    await runScript(db, sql);
     return undefined;
   } catch (error) {
     return (error as Error).message;
