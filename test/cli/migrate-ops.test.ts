@@ -86,7 +86,7 @@ describe("dbctl migrate new", () => {
     expect(folders[1]! > folders[0]!).toBe(true);
   });
 
-  it.each([[["migrate", "new"]], [["migrate", "new", "Add-Column"]], [["migrate", "new", "a", "b"]]])("refuses %j", async (args) => {
+  it.each([[["migrate", "new"]], [["migrate", "new", "Add-Column"]], [["migrate", "new", "a", "b"]], [["migrate", "new", "update_schema"]], [["migrate", "new", "fix"]]])("refuses %j", async (args) => {
     const root = mkdtempSync(join(tmpdir(), "new-migration-"));
     const run = await runDbctl([...args, "--migrations-dir", join(root, "m"), "--rollback-dir", join(root, "r")], {});
     expect(run.code).not.toBe(0);

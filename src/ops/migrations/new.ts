@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATION_NAME } from "./files.ts";
+import { isVagueName } from "./lint/migration-rules.ts";
 
 /** SQL for a new migration and its rollback, when something (Prisma's engine) can work it out. */
 export interface GeneratedSql {
@@ -40,6 +41,9 @@ export function createMigrationFolders(options: {
   const { migrationsDir, rollbackDir, name } = options;
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
     throw new NewMigrationError(`The migration name "${name}" must be snake_case: lower-case letters, digits and underscores, starting with a letter.`);
+  }
+  if (isVagueName(name)) {
+    throw new NewMigrationError(`The migration name "${name}" does not say what it changes; name the change, e.g. add_user_avatar_column (the guide: descriptive names, one logical change per migration).`);
   }
   mkdirSync(migrationsDir, { recursive: true });
   const existing = readdirSync(migrationsDir).filter((entry) => MIGRATION_NAME.test(entry)).sort();
