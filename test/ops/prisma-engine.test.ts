@@ -52,6 +52,35 @@ function prisma(args: string[], url: string): Promise<Run> {
   });
 }
 
+/** bin/prisma-schema-engine itself, as the CLI starts it: arguments, then requests on stdin. */
+function engine(args: string[], stdin: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ENGINE_BINARY, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      // Answer the engine's `print` requests as the CLI does.
+      for (const line of chunk.split("\n").filter((l) => l.includes('"method":"print"'))) {
+        child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: (JSON.parse(line) as { id: string }).id, result: {} })}\n`);
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    // Requests first; stdin ends once every answer is in, as when the CLI stops the engine.
+    child.stdin.write(stdin);
+    const expected = stdin.split("\n").filter(Boolean).length;
+    const timer = setInterval(() => {
+      const answers = stdout.split("\n").filter((l) => l.includes('"result"') || l.includes('"error"')).length;
+      if (answers >= expected) {
+        clearInterval(timer);
+        child.stdin.end();
+      }
+    }, 50);
+  });
+}
+
 interface DbctlStatus {
   applied: { name: string }[];
   pending: string[];
@@ -263,6 +292,58 @@ describe("Prisma's migrate commands through bin/prisma-schema-engine", () => {
       const status = await dbctlStatus(url, dev.migrations);
       expect(status).toMatchObject({ pending: created, failed: [] });
       expect(status.applied.map((m) => m.name)).toEqual(repoMigrations());
+    });
+
+    it("speaks the native engine's protocol: version, JSON-RPC with print, P-coded errors", { timeout: SLOW }, async () => {
+      const version = await engine(["--version"], "");
+      const { enginesVersion } = (await import("@prisma/engines-version")) as { enginesVersion: string };
+      expect(version).toMatchObject({ code: 0, stdout: `schema-engine-cli ${enginesVersion}\n` });
+
+      // A role that may not create databases: the shadow database fails as P3014.
+      const role = `limited_${randomBytes(4).toString("hex")}`;
+      const admin = await connect(inject("pg").adminUrl);
+      await admin.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD 'pw'`);
+      const { url } = await createTestDatabase();
+      const asRole = new URL(url);
+      asRole.username = role;
+      asRole.password = "pw";
+      const migrationsList = {
+        baseDir: MIGRATIONS,
+        lockfile: { path: "migration_lock.toml", content: readFileSync(join(MIGRATIONS, "migration_lock.toml"), "utf8") },
+        shadowDbInitScript: "",
+        migrationDirectories: repoMigrations().map((name) => ({
+          path: name,
+          migrationFile: { path: "migration.sql", content: { tag: "ok", value: readFileSync(join(MIGRATIONS, name, "migration.sql"), "utf8") } },
+        })),
+      };
+      const filters = { externalTables: [], externalEnums: [] };
+      const requests = [
+        { jsonrpc: "2.0", id: 1, method: "getDatabaseVersion" },
+        { jsonrpc: "2.0", id: 2, method: "diff", params: { from: { tag: "empty" }, to: { tag: "schemaDatamodel", files: [{ path: INITIAL_SCHEMA, content: readFileSync(INITIAL_SCHEMA, "utf8") }] }, script: true, exitCode: true, filters } },
+        { jsonrpc: "2.0", id: 3, method: "diff", params: { from: { tag: "migrations", ...migrationsList }, to: { tag: "empty" }, script: false, exitCode: null, filters } },
+        // Malformed: the engine throws outside the call; the request still gets its error.
+        { jsonrpc: "2.0", id: 4, method: "getDatabaseVersion", params: {} },
+        { jsonrpc: "2.0", id: 5, method: "noSuchMethod", params: {} },
+      ];
+      try {
+        const run = await engine(["--datasource", JSON.stringify({ url: asRole.toString() })], requests.map((r) => JSON.stringify(r)).join("\n") + "\n");
+        expect(run.code, run.stderr).toBe(0);
+        const messages = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+        const byId = (id: number) => messages.find((m) => m.id === id && !("method" in m));
+        expect(byId(1)).toMatchObject({ result: expect.stringMatching(/^PostgreSQL 15/) });
+        // The script travels as a `print` request to the CLI, before the answer.
+        const print = messages.find((m) => m.method === "print") as { params: { content: string } };
+        expect(print.params.content).toContain(INITIAL_SQL.trimEnd());
+        expect(messages.indexOf(print)).toBeLessThan(messages.indexOf(byId(2) as Record<string, unknown>));
+        expect(byId(2)).toMatchObject({ result: { exitCode: 2 } });
+        expect(byId(3)).toMatchObject({ error: { code: 4466, data: { is_panic: false, error_code: "P3014", message: expect.stringContaining("permission denied to create database") } } });
+        expect(byId(4)).toMatchObject({ error: { code: 4466, data: { message: expect.stringContaining("missing field `datasource`") } } });
+        expect(byId(5)).toMatchObject({ error: { code: -32601 } });
+      } finally {
+        await admin.query(`DROP OWNED BY ${quoteIdent(role)}`).catch(() => {});
+        await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`).catch(() => {});
+        await admin.close();
+      }
     });
   });
 

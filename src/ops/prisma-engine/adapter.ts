@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { DriverAdapterError, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { quoteIdent } from "../sql.ts";
+import { ShadowDatabaseError } from "./errors.ts";
 import { parsePostgresUrl, withDatabase, type PostgresTarget } from "./postgres-url.ts";
 
 export interface EngineDatasource {
@@ -57,6 +58,14 @@ export class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFa
   }
 
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    try {
+      return await this.openShadowDb();
+    } catch (error) {
+      throw new ShadowDatabaseError(error);
+    }
+  }
+
+  private async openShadowDb(): Promise<SqlDriverAdapter> {
     if (this.datasource.shadowDatabaseUrl) {
       const target = parsePostgresUrl(this.datasource.shadowDatabaseUrl);
       await resetSchema(target);

@@ -51,6 +51,7 @@ export class EngineSession {
   private started: Promise<Started> | undefined;
   private readonly warmed = new Set<string>();
   private closing: Promise<void> | undefined;
+  private failInFlight: ((error: unknown) => void) | undefined;
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -62,25 +63,45 @@ export class EngineSession {
     const { engine, factory, registry, missingDatabase } = await this.start(method, params);
     if (missingDatabase && !(method === "diff" && !diffReadsDatabase(params as DiffParams))) throw missingDatabase;
     try {
-      if (method === "diff") {
-        // The WASM engine returns the diff; the native one has the CLI print it.
-        const { stdout, ...rest } = await engine.diff(params as DiffParams);
-        if (stdout) await context.print(stdout);
-        return rest;
-      }
-      if (method === "getDatabaseVersion") return await engine.version(params as Parameters<SchemaEngine["version"]>[0]);
-      if (method === "debugPanic") return engine.debugPanic();
-      if (!FORWARDED.has(method)) throw new MethodNotFound(method);
-      if (method === "evaluateDataLoss" || method === "createMigration") await this.warmMigrationsSchema(engine, params);
-      const call = (engine as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method] as (input: unknown) => Promise<unknown>;
-      // Called on the engine itself: the wasm-bindgen methods read `this.__wbg_ptr`.
-      return (await call.call(engine, params ?? {})) ?? {};
+      return await new Promise((resolve, reject) => {
+        this.failInFlight = reject;
+        this.call(engine, method, params, context).then(resolve, reject);
+      });
     } catch (error) {
       if (error instanceof MethodNotFound || error instanceof EngineError) throw error;
       const engineError = toEngineError(error, registry);
       if (method === "applyMigrations" && !engineError.data.error_code) throw failedMigrationError(factory, params) ?? engineError;
       throw engineError;
+    } finally {
+      this.failInFlight = undefined;
     }
+  }
+
+  /**
+   * Fails the request in flight with an error thrown outside of it: the WASM engine throws
+   * some errors (a malformed request it cannot deserialize) from a callback, where they surface
+   * as uncaught exceptions instead of rejecting the call. False when no request is in flight.
+   */
+  failCurrentRequest(error: unknown): boolean {
+    if (!this.failInFlight) return false;
+    this.failInFlight(error);
+    return true;
+  }
+
+  private async call(engine: SchemaEngine, method: string, params: unknown, context: RpcContext): Promise<unknown> {
+    if (method === "diff") {
+      // The WASM engine returns the diff; the native one has the CLI print it.
+      const { stdout, ...rest } = await engine.diff(params as DiffParams);
+      if (stdout) await context.print(stdout);
+      return rest;
+    }
+    if (method === "getDatabaseVersion") return await engine.version(params as Parameters<SchemaEngine["version"]>[0]);
+    if (method === "debugPanic") return engine.debugPanic();
+    if (!FORWARDED.has(method)) throw new MethodNotFound(method);
+    if (method === "evaluateDataLoss" || method === "createMigration") await this.warmMigrationsSchema(engine, params);
+    const call = (engine as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method] as (input: unknown) => Promise<unknown>;
+    // Called on the engine itself: the wasm-bindgen methods read `this.__wbg_ptr`.
+    return (await call.call(engine, params ?? {})) ?? {};
   }
 
   /** Frees the engine, closes every connection and drops the shadow databases left behind. */

@@ -70,6 +70,11 @@ async function runRpc(datamodels: string[], datasource: { url: string; shadowDat
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+  process.on("uncaughtException", (error) => {
+    if (session?.failCurrentRequest(error)) return;
+    log("ERROR", "schema_engine::rpc", { is_panic: false, message: String(error?.stack ?? error) });
+    process.exit(1);
+  });
   await serveJsonRpc(process.stdin, process.stdout, (method, params, context) => {
     if (!session) throw new EngineError({ is_panic: false, message: "No datasource: set `datasource.url` in prisma.config.ts." });
     return session.handle(method, params, context);
