@@ -1,0 +1,159 @@
+/**
+ * Point-in-time recovery, one interface for two real implementations: Neon (its HTTP API, where
+ * branches are copy-on-write) and self-hosted PostgreSQL (WAL archive + base backups, where a
+ * branch is a PostgreSQL instance of its own). The shape follows Neon's branch model: a project
+ * has one primary branch (Neon's `default`), branches fork from a parent at a point in time, and
+ * a restore rewinds a branch in place while keeping what it replaced as a new branch.
+ */
+
+export interface Branch {
+  /** Neon's branch id; the self-hosted provider uses the name. */
+  id: string;
+  name: string;
+  /** The branch this one was forked from (by name); none for the root branch. */
+  parent?: string;
+  /** The moment of the parent's history this branch started from (Neon's parent_timestamp). */
+  parentTimestamp?: Date;
+  createdAt: Date;
+  /** Set when the branch was last restored in place: to which moment, from which branch's history. */
+  restoredFrom?: { at: Date; branch: string };
+  /** The branch the application uses (Neon's `default`); it cannot be deleted. */
+  primary: boolean;
+  /** ready: accepts connections; stopped: kept but not running (self-hosted); init: being created. */
+  state: "ready" | "stopped" | "init";
+}
+
+/** The span of history a branch can be restored to, both ends included. */
+export interface RestoreWindow {
+  from: Date;
+  to: Date;
+}
+
+export interface CreateBranchOptions {
+  /** Defaults to the primary branch. */
+  parent?: string;
+  /** A moment of the parent's history; defaults to its current state (head). */
+  at?: Date;
+}
+
+export interface RestoreBranchOptions {
+  /** The moment to rewind to; must lie inside restoreWindow(). */
+  at: Date;
+  /** The replaced state stays available as a new branch under this name. */
+  preserveUnderName: string;
+}
+
+export interface RestoreResult {
+  /** The restored branch: same name, same connection string, the state of `at`. */
+  branch: Branch;
+  /** What the branch held just before the restore. */
+  preserved: Branch;
+}
+
+export interface ConnectionOptions {
+  /** Through the provider's connection pooler, where it has one (Neon); self-hosted has none. */
+  pooled?: boolean;
+  /** Database on the branch; defaults to the provider's configured database. */
+  database?: string;
+}
+
+export interface RecoveryProvider {
+  readonly kind: "neon" | "self-hosted";
+  listBranches(): Promise<Branch[]>;
+  /** A new branch holding the parent's state at `at` (or now). */
+  createBranch(name: string, options?: CreateBranchOptions): Promise<Branch>;
+  /** Rewinds `branch` in place to `at`; its connection string keeps working. */
+  restoreBranch(branch: string, options: RestoreBranchOptions): Promise<RestoreResult>;
+  deleteBranch(name: string): Promise<void>;
+  /** How far back (and forward) `branch` (default: the primary) can be restored. */
+  restoreWindow(options?: { branch?: string }): Promise<RestoreWindow>;
+  connectionString(branch: string, options?: ConnectionOptions): Promise<string>;
+}
+
+export type RecoveryErrorCode =
+  | "OUTSIDE_RESTORE_WINDOW"
+  | "NO_RESTORE_WINDOW"
+  | "BRANCH_EXISTS"
+  | "BRANCH_NOT_FOUND"
+  | "BRANCH_IS_PRIMARY"
+  | "INVALID_BRANCH_NAME"
+  | "RESTORE_FAILED"
+  | "RECOVERY_SETUP";
+
+/** Every recovery error: a stable code for machines and one sentence for people. */
+export class RecoveryError extends Error {
+  override name = "RecoveryError";
+  constructor(
+    readonly code: RecoveryErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export class OutsideRestoreWindowError extends RecoveryError {
+  override name = "OutsideRestoreWindowError";
+  constructor(at: Date, window: RestoreWindow | undefined) {
+    super(
+      "OUTSIDE_RESTORE_WINDOW",
+      window
+        ? `${at.toISOString()} is outside the restore window (${window.from.toISOString()} to ${window.to.toISOString()}).`
+        : `${at.toISOString()} cannot be restored: there is no restore window yet.`,
+      { at: at.toISOString(), ...(window && { from: window.from.toISOString(), to: window.to.toISOString() }) },
+    );
+  }
+}
+
+export class NoRestoreWindowError extends RecoveryError {
+  override name = "NoRestoreWindowError";
+  constructor(reason: string) {
+    super("NO_RESTORE_WINDOW", `There is no restore window yet: ${reason}.`);
+  }
+}
+
+export class BranchExistsError extends RecoveryError {
+  override name = "BranchExistsError";
+  constructor(name: string) {
+    super("BRANCH_EXISTS", `A branch named "${name}" already exists.`, { branch: name });
+  }
+}
+
+export class BranchNotFoundError extends RecoveryError {
+  override name = "BranchNotFoundError";
+  constructor(name: string) {
+    super("BRANCH_NOT_FOUND", `There is no branch named "${name}".`, { branch: name });
+  }
+}
+
+export class BranchIsPrimaryError extends RecoveryError {
+  override name = "BranchIsPrimaryError";
+  constructor(name: string) {
+    super("BRANCH_IS_PRIMARY", `"${name}" is the primary branch and cannot be deleted.`, { branch: name });
+  }
+}
+
+export class InvalidBranchNameError extends RecoveryError {
+  override name = "InvalidBranchNameError";
+  constructor(name: string) {
+    super(
+      "INVALID_BRANCH_NAME",
+      `"${name}" is not a valid branch name: use 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
+      { branch: name },
+    );
+  }
+}
+
+export class RestoreFailedError extends RecoveryError {
+  override name = "RestoreFailedError";
+  constructor(message: string, details?: Record<string, unknown>) {
+    super("RESTORE_FAILED", message, details);
+  }
+}
+
+/** Names both providers accept (the self-hosted one turns them into folder names). */
+const BRANCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export function assertBranchName(name: string): void {
+  if (!BRANCH_NAME.test(name)) throw new InvalidBranchNameError(name);
+}
