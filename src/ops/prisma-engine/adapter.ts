@@ -33,7 +33,8 @@ class CatalogClient extends pg.Client {
  * The driver adapter the WASM schema engine talks through: @prisma/adapter-pg, with what the
  * native engine does differently put back:
  * - one connection per database, as the native engine has (its advisory lock and session
- *   settings must stay on the session that took them);
+ *   settings must stay on the session that took them; the engine opens no transactions on
+ *   PostgreSQL, which on one connection would wait for any query issued beside them);
  * - `executeScript` sends the whole migration as one simple query (adapter-pg splits it on every
  *   `;`, which breaks functions, string literals and the implicit transaction of a script);
  * - the shadow database is created on the server of the main database, and dropped with FORCE
