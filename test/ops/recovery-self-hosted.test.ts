@@ -66,7 +66,7 @@ function killEverythingUnder(root: string) {
   }
 }
 
-describe("self-hosted point-in-time recovery", () => {
+describe("self-hosted point-in-time recovery", { timeout: 60_000 }, () => {
   let root: string;
   let provider: SelfHostedRecovery;
   let mainUrl: string;
@@ -85,7 +85,7 @@ describe("self-hosted point-in-time recovery", () => {
     await sql(mainUrl, "INSERT INTO items VALUES ('B')");
     await sql(mainUrl, "DROP TABLE keep_me"); // the disaster
     await provider.archiveCurrentWal();
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await provider?.stopAll();
@@ -211,7 +211,7 @@ describe("self-hosted point-in-time recovery", () => {
   });
 });
 
-describe("npm start's embedded server with archiving", () => {
+describe("npm start's embedded server with archiving", { timeout: 90_000 }, () => {
   let root: string;
   let embedded: EmbeddedServer | undefined;
   let provider: SelfHostedRecovery;
@@ -251,5 +251,5 @@ describe("npm start's embedded server with archiving", () => {
     await provider.createBranch("copy", { at: afterX });
     expect(await values(await provider.connectionString("copy"))).toEqual(["X"]);
     expect(await values(url)).toEqual(["X", "Y"]);
-  }, 60_000);
+  });
 });

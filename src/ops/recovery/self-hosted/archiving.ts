@@ -27,11 +27,16 @@ export function archivingSettings(archiveDir: string, options: ArchivingOptions 
  * Never overwrites an archived segment (two servers writing the same name would be a bug, and an
  * overwrite would destroy history); succeeds when the same file is archived again after a crash
  * (PostgreSQL may retry a segment it archived but did not get to mark done); copies through a
- * temporary name so a half-copied file never carries a segment's name.
+ * temporary name, flushed to disk before it gets the segment's name, because PostgreSQL recycles
+ * a segment as soon as this command succeeds. Sparse copies: a segment closed early by
+ * archive_timeout or pg_switch_wal() is mostly zeros, which then take no disk space.
  */
 export function archiveCommand(archiveDir: string): string {
   const dir = shellPath(archiveDir);
-  return `if test -f ${dir}/%f; then cmp -s %p ${dir}/%f; else cp %p ${dir}/%f.tmp && mv ${dir}/%f.tmp ${dir}/%f; fi`;
+  return (
+    `if test -f ${dir}/%f; then cmp -s %p ${dir}/%f; ` +
+    `else cp --sparse=always %p ${dir}/%f.tmp && sync ${dir}/%f.tmp && mv ${dir}/%f.tmp ${dir}/%f && sync ${dir}; fi`
+  );
 }
 
 /** Fetches a segment or history file from the archive; fails quietly when it is not there. */
