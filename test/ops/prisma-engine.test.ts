@@ -223,6 +223,39 @@ describe("Prisma's migrate commands through bin/prisma-schema-engine", () => {
       expect(rows.find((row) => row.migration_name === broken)).toMatchObject({ finished_at: null, rolled_back_at: expect.any(Date) });
     });
 
+    it("deploy -> rollback -> deploy round-trips, with prisma migrate status agreeing with dbctl at each step", { timeout: SLOW }, async () => {
+      const { url } = await createTestDatabase({ empty: true });
+      const names = repoMigrations();
+      const newest = names.at(-1) as string;
+
+      expect((await dbctl(["migrate", "deploy"], url)).code).toBe(0);
+      expect((await prisma(["migrate", "status"], url)).stdout).toContain("Database schema is up to date!");
+
+      const rolledBack = await dbctl(["migrate", "rollback", "--json"], url);
+      expect(rolledBack.code, rolledBack.stderr).toBe(0);
+      expect(JSON.parse(rolledBack.stdout).rolledBack).toEqual([newest]);
+      const afterRollback = await prisma(["migrate", "status"], url);
+      expect(afterRollback.code).toBe(1);
+      expect(afterRollback.stdout).toContain(`have not yet been applied:\n${newest}\n`);
+      expect(await dbctlStatus(url)).toMatchObject({ code: 1, pending: [newest], failed: [], upToDate: false });
+
+      // Prisma itself re-applies what dbctl rolled back; then dbctl rolls back everything and re-deploys.
+      const prismaDeploy = await prisma(["migrate", "deploy"], url);
+      expect(prismaDeploy.code, prismaDeploy.stdout + prismaDeploy.stderr).toBe(0);
+      expect(await dbctlStatus(url)).toMatchObject({ code: 0, pending: [], upToDate: true });
+      expect((await dbctl(["migrate", "rollback", "--steps", String(names.length)], url)).code).toBe(0);
+      const allPending = await prisma(["migrate", "status"], url);
+      expect(allPending.stdout).toContain(`have not yet been applied:\n${names.join("\n")}\n`);
+      expect(await dbctlStatus(url)).toMatchObject({ code: 1, pending: names });
+      expect((await dbctl(["migrate", "deploy"], url)).code).toBe(0);
+      const final = await prisma(["migrate", "status"], url);
+      expect(final.code, final.stdout + final.stderr).toBe(0);
+      expect(final.stdout).toContain("Database schema is up to date!");
+      // Every rolled-back row is kept for the audit trail, next to the row of its re-apply.
+      const { rows } = await migrationRows(url);
+      expect(rows.filter((row) => row.migration_name === newest)).toHaveLength(3);
+    });
+
     it("migrate deploy creates the database, applies the migrations as dbctl would, reports a failing one as P3018", { timeout: SLOW }, async () => {
       const byDbctl = (await createTestDatabase()).url; // the template: deployed by dbctl
       // A database that does not exist yet: the CLI asks the engine (`cli can-connect-to-database`,
