@@ -46,6 +46,13 @@ export const envSchema = z.object({
   SEED_ADMIN_EMAIL: z.email().optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12).optional(),
   LOG_REQUESTS: bool.default(false),
+  /** Where `dbctl backup` writes dumps and their manifests, relative to the working directory. */
+  BACKUP_DIR: z.string().trim().min(1).default("backups"),
+  /**
+   * Days `dbctl backup prune` keeps a backup. Unset: the guide's table by APP_ENV (production 30,
+   * staging 7, development and test keep every backup).
+   */
+  BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -7,14 +7,20 @@ import { migrateNew } from "./commands/migrate-new.ts";
 import { migrateReset } from "./commands/migrate-reset.ts";
 import { migrateRollback } from "./commands/migrate-rollback.ts";
 import { migrateVerify } from "./commands/migrate-verify.ts";
+import { backupCreate } from "./commands/backup-create.ts";
+import { backupList } from "./commands/backup-list.ts";
+import { backupVerify } from "./commands/backup-verify.ts";
+import { backupPrune } from "./commands/backup-prune.ts";
+import { backupRestore } from "./commands/backup-restore.ts";
 
 /**
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus];
+export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore];
 
 export const GROUPS: Readonly<Record<string, string>> = {
+  backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
   maintenance: "The disaster recovery plan's switch: pause API writes while reads keep working.",
   migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
 };

@@ -1,0 +1,91 @@
+import { rmSync } from "node:fs";
+import type { Env } from "../../env.ts";
+import type { ListedBackup } from "./list.ts";
+import { manifestPathFor, type Manifest } from "./manifest.ts";
+
+type AppEnv = Env["APP_ENV"];
+
+/**
+ * The guide's retention table: production 30 days, staging 7, development "manual, as needed"
+ * (kept until someone says otherwise; tests likewise).
+ */
+export const DEFAULT_RETENTION_DAYS: Readonly<Record<AppEnv, number | null>> = { production: 30, staging: 7, development: null, test: null };
+
+export interface RetentionPolicy {
+  /** Only this environment's backups are pruned; others in the folder are left alone. */
+  environment: AppEnv;
+  /** Backups older than this many days go; null keeps them all. */
+  retentionDays: number | null;
+}
+
+export function retentionPolicy(environment: AppEnv, overrideDays?: number): RetentionPolicy {
+  return { environment, retentionDays: overrideDays ?? DEFAULT_RETENTION_DAYS[environment] };
+}
+
+export interface PruneCandidate {
+  path: string;
+  environment: AppEnv;
+  createdAt: string;
+  verification: Manifest["verification"]["state"];
+}
+
+export interface PruneDecision extends PruneCandidate {
+  ageDays: number;
+  reason: string;
+}
+
+export interface PrunePlan {
+  policy: RetentionPolicy;
+  keep: PruneDecision[];
+  delete: PruneDecision[];
+  warnings: string[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Which backups go, as a pure function of (backups, policy, now). A backup goes when it is older
+ * than the retention (strictly: exactly 30 days old stays), except the newest verified backup of
+ * the environment, which stays whatever its age: it is the one proven way back.
+ */
+export function planPrune(backups: readonly PruneCandidate[], policy: RetentionPolicy, now: Date): PrunePlan {
+  const newestFirst = [...backups].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.path.localeCompare(a.path));
+  const ours = newestFirst.filter((b) => b.environment === policy.environment);
+  const newestVerified = ours.find((b) => b.verification === "verified");
+  const keep: PruneDecision[] = [];
+  const remove: PruneDecision[] = [];
+  for (const backup of newestFirst) {
+    const ageMs = now.getTime() - Date.parse(backup.createdAt);
+    const decision = (reason: string): PruneDecision => ({ ...backup, ageDays: Math.floor((ageMs / DAY_MS) * 10) / 10, reason });
+    if (backup.environment !== policy.environment) keep.push(decision(`another environment's backup (${backup.environment})`));
+    else if (policy.retentionDays === null) keep.push(decision(`${policy.environment} keeps every backup until told how long to keep them`));
+    else if (ageMs <= policy.retentionDays * DAY_MS) keep.push(decision(`within ${policy.retentionDays} days`));
+    else if (backup === newestVerified) keep.push(decision("the newest verified backup is always kept"));
+    else remove.push(decision(`older than ${policy.retentionDays} days`));
+  }
+  const warnings: string[] = [];
+  if (ours.length > 0 && !keep.some((b) => b.environment === policy.environment && b.verification === "verified")) {
+    warnings.push(`No verified ${policy.environment} backup is kept; prove one restorable with \`dbctl backup verify <file>\`.`);
+  }
+  return { policy, keep, delete: remove, warnings };
+}
+
+/** The managed backups of a listing, as the planner sees them. */
+export function pruneCandidates(listing: readonly ListedBackup[]): PruneCandidate[] {
+  return listing.flatMap((entry) =>
+    entry.kind === "managed"
+      ? [{ path: entry.path, environment: entry.manifest.environment, createdAt: entry.manifest.createdAt, verification: entry.manifest.verification.state }]
+      : [],
+  );
+}
+
+/** Deletes each planned backup with its manifest (the dump first: a manifest alone shows as a missing file). */
+export function applyPrune(plan: PrunePlan): string[] {
+  const deleted: string[] = [];
+  for (const backup of plan.delete) {
+    rmSync(backup.path, { force: true });
+    rmSync(manifestPathFor(backup.path), { force: true });
+    deleted.push(backup.path);
+  }
+  return deleted;
+}
