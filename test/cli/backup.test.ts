@@ -216,6 +216,26 @@ describe("pg_dump on the machine", () => {
     expect(old.stderr.trim()).toBe("pg_dump 13 cannot dump a PostgreSQL 15 server; install pg_dump 15 or newer (on Debian: apt-get install postgresql-client-15).");
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("a dump that fails part-way says so and leaves no partial file", async () => {
+    const dir = newDir();
+    const bin = mkdtempSync(join(tmpdir(), "dbctl-fake-bin-"));
+    writeFileSync(
+      join(bin, "pg_dump"),
+      [
+        "#!/bin/sh",
+        `if [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 15.9"; exit 0; fi`,
+        `while [ $# -gt 0 ]; do if [ "$1" = "-f" ]; then echo "half a dump" > "$2"; fi; shift; done`,
+        `echo "pg_dump: error: query failed: server closed the connection unexpectedly" >&2`,
+        "exit 1",
+      ].join("\n"),
+    );
+    chmodSync(join(bin, "pg_dump"), 0o755);
+    const run = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }));
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe("pg_dump failed, so no backup was written: query failed: server closed the connection unexpectedly.");
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe("progress", () => {

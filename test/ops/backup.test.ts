@@ -289,6 +289,7 @@ describe("prune plan: a pure function of (backups, policy, now)", () => {
     ["development keeps everything by default", [b("a", 400, "unverified", "development"), b("b", 2, "verified", "development")], "development", undefined, []],
     ["development prunes when told", [b("a", 400, "unverified", "development"), b("b", 2, "verified", "development")], "development", 10, ["a"]],
     ["the newest verified backup stays whatever its age", [b("v-new", 50, "verified"), b("v-old", 60, "verified"), b("failed", 1, "failed"), b("u", 45)], "production", undefined, ["u", "v-old"]],
+    ["a verified manifest whose dump is gone protects nothing", [{ ...b("ghost", 40, "verified"), fileMissing: true }, b("real", 50, "verified")], "production", undefined, ["ghost"]],
     ["a failed verification does not protect a backup", [b("f", 31, "failed"), b("v", 1, "verified")], "production", undefined, ["f"]],
     ["other environments' backups are left alone", [b("stg", 100, "unverified", "staging"), b("prod", 100)], "production", undefined, ["prod"]],
     ["an override replaces the environment's default", [b("a", 3), b("b", 1)], "production", 2, ["a"]],

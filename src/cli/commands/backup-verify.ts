@@ -18,6 +18,8 @@ export const backupVerify = defineCommand({
     "  3. a restore into a scratch database beside the target (created, then dropped; needs",
     "     CREATEDB), then each table's row count against the manifest's.",
     "Data-only and --table backups are restored on top of the database's current schema.",
+    "Plain SQL backups replay their OWNER and GRANT statements, so verify them as a role allowed to",
+    "run those (the owner, or a superuser); custom backups are checked without them.",
     "The outcome (verified or failed, when, and why) is recorded in the manifest; `backup list`",
     "shows it, and `backup prune` never deletes the newest verified backup.",
     "",

@@ -4,7 +4,7 @@ import { maskUrl, type Env } from "../../env.ts";
 import { connect, type Connection } from "../sql.ts";
 import { BackupError } from "./errors.ts";
 import { fileSha256, manifestPathFor, writeManifest, type Manifest } from "./manifest.ts";
-import { checkDumpCompatible, runTool, splitPassword, toolVersion } from "./pg-tools.ts";
+import { checkDumpCompatible, firstToolError, PgToolError, runTool, splitPassword, toolVersion } from "./pg-tools.ts";
 import { backupStamp } from "./pre-migration.ts";
 import { ticker, type ProgressListener } from "./progress.ts";
 import { countRows, qualifiedName, quotedName, resolveTables, userTables, type TableRef } from "./tables.ts";
@@ -86,8 +86,12 @@ export async function createBackup(url: string, options: CreateOptions): Promise
       runTool("pg_dump", args, password === undefined ? {} : { password }),
       contents === "schema-only" ? Promise.resolve(null) : countRows(db, selected),
     ]).finally(stopTicker);
-    await db.query(snapshot ? "COMMIT" : "SELECT 1");
-    if (dumped.status === "rejected") throw dumped.reason;
+    if (snapshot) await db.query("COMMIT");
+    if (dumped.status === "rejected") {
+      const error: unknown = dumped.reason;
+      if (error instanceof PgToolError && error.code === "TOOL_FAILED") throw new BackupError("DUMP_FAILED", `pg_dump failed, so no backup was written: ${firstToolError(error)}.`);
+      throw error;
+    }
     if (counted.status === "rejected") throw counted.reason;
     const counts = counted.value;
 

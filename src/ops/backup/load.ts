@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { Manifest } from "./manifest.ts";
-import { PgToolError, runTool, splitPassword } from "./pg-tools.ts";
+import { runTool, splitPassword } from "./pg-tools.ts";
 import { ticker, type ProgressListener } from "./progress.ts";
 import type { TableRef } from "./tables.ts";
 
@@ -87,15 +87,4 @@ export async function readToc(path: string): Promise<TocEntry[]> {
     if (match) entries.push({ kind: match[1] as string, schema: match[2] as string, name: match[3] as string });
   }
   return entries;
-}
-
-/** The first error a tool reported, without its prefixes: the sentence a user needs. */
-export function firstToolError(error: unknown): string {
-  if (!(error instanceof PgToolError)) return (error as Error).message ?? String(error);
-  const lines = error.stderr.split("\n");
-  const line = lines.find((l) => /\bERROR:/.test(l)) ?? lines.find((l) => /\berror:/.test(l));
-  if (!line) return error.message.replace(/\.$/, "");
-  const where = /^psql:[^:]*:(\d+):/.exec(line);
-  const text = line.replace(/^.*?\b(ERROR|error):\s*/, "").replace(/^could not execute query: (ERROR:\s*)?/, "").trim();
-  return `${text}${where ? ` (SQL line ${where[1]})` : ""}`;
 }

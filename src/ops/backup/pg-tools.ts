@@ -36,8 +36,10 @@ export interface ToolOptions {
 /** The URL without its password, and the password apart, for a tool's argv and env. */
 export function splitPassword(url: string): { url: string; password?: string } {
   const parsed = new URL(url);
-  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  // libpq also takes ?password=; it must not reach argv either.
+  const password = parsed.password ? decodeURIComponent(parsed.password) : (parsed.searchParams.get("password") ?? undefined);
   parsed.password = "";
+  parsed.searchParams.delete("password");
   // Prisma's parameters mean nothing to libpq, and libpq rejects unknown ones.
   for (const key of ["schema", "pgbouncer", "connection_limit", "pool_timeout"]) parsed.searchParams.delete(key);
   return password === undefined ? { url: parsed.toString() } : { url: parsed.toString(), password };
@@ -149,6 +151,21 @@ async function installedMajor(tool: string, needed: number, purpose: string): Pr
     }
     throw error;
   }
+}
+
+/** The first error a tool reported, without its prefixes: the sentence a user needs. */
+export function firstToolError(error: unknown): string {
+  if (!(error instanceof PgToolError)) return (error as Error).message ?? String(error);
+  const lines = error.stderr.split("\n");
+  const line = lines.find((l) => /\bERROR:/.test(l)) ?? lines.find((l) => /\berror:/.test(l));
+  if (!line) return error.message.replace(/\.$/, "");
+  const where = /^psql:[^:]*:(\d+):/.exec(line);
+  const text = line
+    .replace(/^.*?\b(ERROR|error):\s*/, "")
+    .replace(/^could not execute query: (ERROR:\s*)?/, "")
+    .trim()
+    .replace(/\.$/, "");
+  return `${text}${where ? ` (SQL line ${where[1]})` : ""}`;
 }
 
 const lastLines = (text: string) => text.trim().split("\n").slice(-3).join(" ").trim();

@@ -27,6 +27,8 @@ export interface PruneCandidate {
   environment: AppEnv;
   createdAt: string;
   verification: Manifest["verification"]["state"];
+  /** The manifest is there but its dump is not: it can be cleaned up, and it protects nothing. */
+  fileMissing?: boolean;
 }
 
 export interface PruneDecision extends PruneCandidate {
@@ -42,6 +44,7 @@ export interface PrunePlan {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
 
 /**
  * Which backups go, as a pure function of (backups, policy, now). A backup goes when it is older
@@ -51,7 +54,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function planPrune(backups: readonly PruneCandidate[], policy: RetentionPolicy, now: Date): PrunePlan {
   const newestFirst = [...backups].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.path.localeCompare(a.path));
   const ours = newestFirst.filter((b) => b.environment === policy.environment);
-  const newestVerified = ours.find((b) => b.verification === "verified");
+  const newestVerified = ours.find((b) => b.verification === "verified" && !b.fileMissing);
   const keep: PruneDecision[] = [];
   const remove: PruneDecision[] = [];
   for (const backup of newestFirst) {
@@ -59,12 +62,12 @@ export function planPrune(backups: readonly PruneCandidate[], policy: RetentionP
     const decision = (reason: string): PruneDecision => ({ ...backup, ageDays: Math.floor((ageMs / DAY_MS) * 10) / 10, reason });
     if (backup.environment !== policy.environment) keep.push(decision(`another environment's backup (${backup.environment})`));
     else if (policy.retentionDays === null) keep.push(decision(`${policy.environment} keeps every backup until told how long to keep them`));
-    else if (ageMs <= policy.retentionDays * DAY_MS) keep.push(decision(`within ${policy.retentionDays} days`));
+    else if (ageMs <= policy.retentionDays * DAY_MS) keep.push(decision(`within ${days(policy.retentionDays)}`));
     else if (backup === newestVerified) keep.push(decision("the newest verified backup is always kept"));
-    else remove.push(decision(`older than ${policy.retentionDays} days`));
+    else remove.push(decision(`older than ${days(policy.retentionDays)}`));
   }
   const warnings: string[] = [];
-  if (ours.length > 0 && !keep.some((b) => b.environment === policy.environment && b.verification === "verified")) {
+  if (ours.length > 0 && !keep.some((b) => b.environment === policy.environment && b.verification === "verified" && !b.fileMissing)) {
     warnings.push(`No verified ${policy.environment} backup is kept; prove one restorable with \`dbctl backup verify <file>\`.`);
   }
   return { policy, keep, delete: remove, warnings };
@@ -74,7 +77,7 @@ export function planPrune(backups: readonly PruneCandidate[], policy: RetentionP
 export function pruneCandidates(listing: readonly ListedBackup[]): PruneCandidate[] {
   return listing.flatMap((entry) =>
     entry.kind === "managed"
-      ? [{ path: entry.path, environment: entry.manifest.environment, createdAt: entry.manifest.createdAt, verification: entry.manifest.verification.state }]
+      ? [{ path: entry.path, environment: entry.manifest.environment, createdAt: entry.manifest.createdAt, verification: entry.manifest.verification.state, fileMissing: entry.fileMissing }]
       : [],
   );
 }

@@ -4,9 +4,9 @@ import { maskUrl, type Env } from "../../env.ts";
 import { connect } from "../sql.ts";
 import { createBackup, type CreatedBackup } from "./create.ts";
 import { BackupError } from "./errors.ts";
-import { detectFormat, firstToolError, loadBackup, readToc } from "./load.ts";
+import { detectFormat, loadBackup, readToc } from "./load.ts";
 import { dumpMajor, fileSha256, manifestPathFor, readManifest, type Manifest } from "./manifest.ts";
-import { checkRestoreCompatible, PgToolError } from "./pg-tools.ts";
+import { checkRestoreCompatible, firstToolError, PgToolError } from "./pg-tools.ts";
 import type { ProgressListener } from "./progress.ts";
 import { countRows, qualifiedName, resolveTables, type TableRef } from "./tables.ts";
 

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { withScratchDatabase } from "../scratch.ts";
 import { connect } from "../sql.ts";
-import { firstToolError, loadBackup, readToc } from "./load.ts";
+import { loadBackup, readToc } from "./load.ts";
 import { dumpMajor, fileSha256, readManifest, recordVerification, type Manifest, type VerificationCheck } from "./manifest.ts";
-import { checkRestoreCompatible, PgToolError, runTool, splitPassword } from "./pg-tools.ts";
+import { checkRestoreCompatible, firstToolError, PgToolError, runTool, splitPassword } from "./pg-tools.ts";
 import type { ProgressListener } from "./progress.ts";
 import { countRows, qualifiedName, quotedName, userTables, type TableRef } from "./tables.ts";
 
