@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -48,7 +48,14 @@ async function rowsOf(url: string): Promise<Record<string, string[]>> {
 }
 const sourceRows = await rowsOf(sourceUrl);
 
-const newDir = () => mkdtempSync(join(tmpdir(), "dbctl-backup-cli-"));
+const folders: string[] = [];
+afterAll(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+const tempFolder = (prefix: string) => {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+};
+const newDir = () => tempFolder("dbctl-backup-cli-");
 const envFor = (dir: string, extra: Record<string, string> = {}) => ({ DIRECT_URL: sourceUrl, BACKUP_DIR: dir, APP_ENV: "test", ...extra });
 
 /** No output and no file a command wrote may hold the password. */
@@ -203,7 +210,7 @@ describe("dbctl backup restore guards", () => {
 describe("pg_dump on the machine", () => {
   it("missing or older than the server: one sentence saying which version to install, no file left", async () => {
     const dir = newDir();
-    const bin = mkdtempSync(join(tmpdir(), "dbctl-fake-bin-"));
+    const bin = tempFolder("dbctl-fake-bin-");
     const missing = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }));
     expect(missing.code).toBe(1);
     oneSentence(missing);
@@ -219,7 +226,7 @@ describe("pg_dump on the machine", () => {
 
   it("a dump that fails part-way says so and leaves no partial file", async () => {
     const dir = newDir();
-    const bin = mkdtempSync(join(tmpdir(), "dbctl-fake-bin-"));
+    const bin = tempFolder("dbctl-fake-bin-");
     writeFileSync(
       join(bin, "pg_dump"),
       [

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -59,6 +59,7 @@ const source = await createTestDatabase();
 await (await open(source.url)).query(SEED);
 const sourceRows = await snapshotRows(source.url);
 const dir = mkdtempSync(join(tmpdir(), "dbctl-backup-ops-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const backup = (options: Partial<Parameters<typeof createBackup>[1]> = {}) => createBackup(source.url, { dir, environment: "test", ...options });
 /** One full backup per format, made on first use and shared: the tests that only read them stay fast. */
 const shared: Partial<Record<"custom" | "plain", Promise<CreatedBackup>>> = {};
