@@ -53,6 +53,18 @@ export const envSchema = z.object({
    * staging 7, development and test keep every backup).
    */
   BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).optional(),
+  /** Neon recovery (branches, restores): an API key of the account or organization owning the project. */
+  NEON_API_KEY: z.string().trim().min(1).optional(),
+  NEON_PROJECT_ID: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,60}$/, { message: "must be a Neon project id (lowercase letters, digits and dashes)" })
+    .optional(),
+  /** The Neon API's base URL; unset: https://console.neon.tech/api/v2 (the local emulator prints its own). */
+  NEON_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Database and role that Neon connection strings name (Neon's defaults for projects made by the API). */
+  NEON_DATABASE: z.string().trim().min(1).default("neondb"),
+  NEON_ROLE: z.string().trim().min(1).default("neondb_owner"),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,6 +9,8 @@ import type { z } from "zod";
 export interface FlagSpec {
   type: "string" | "boolean";
   short?: string;
+  /** The flag may be given several times; its values reach the schema as an array. */
+  multiple?: boolean;
   /** Placeholder shown in help for a string flag, e.g. `<url>`. */
   valueName?: string;
   description: string;

@@ -39,8 +39,10 @@ export function parseFlags(command: AnyCommand, args: readonly string[]): unknow
 }
 
 function toParseArgsOptions(flags: Record<string, FlagSpec>) {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  for (const [key, spec] of Object.entries(flags)) options[key] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
+  for (const [key, spec] of Object.entries(flags)) {
+    options[key] = { type: spec.type, ...(spec.short && { short: spec.short }), ...(spec.multiple && { multiple: true }) };
+  }
   return options;
 }
 

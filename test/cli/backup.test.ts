@@ -108,6 +108,13 @@ describe("dbctl backup create, list, verify, restore", () => {
     expect(both.stderr.trim()).toBe("Invalid --schema-only for `dbctl backup create`: cannot be combined with --data-only.");
   });
 
+  it("--table may be repeated, as pg_dump's -t is", async () => {
+    const dir = newDir();
+    const run = await runDbctl(["backup", "create", "--table", "User", "--table", "Project", "--json"], envFor(dir));
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).manifest.include.tables).toEqual(["public.User", "public.Project"]);
+  });
+
   it("--table with an unknown table fails with one sentence and leaves nothing behind", async () => {
     const dir = newDir();
     const run = await runDbctl(["backup", "create", "--table", "User,Nope", "--json"], envFor(dir));

@@ -37,13 +37,14 @@ export const backupDirSchema = z.string().trim().min(1, "must not be empty").opt
 export const tableFlag: Record<"table", FlagSpec> = {
   table: {
     type: "string",
+    multiple: true,
     valueName: "<names>",
-    description: "Only these tables, comma-separated (--table User,Project); exact names, optionally schema.table.",
+    description: "Only these tables: repeat the flag or separate with commas (--table User --table Project); exact names, optionally schema.table.",
   },
 };
 export const tableSchema = z
-  .string()
-  .transform((v) => v.split(",").map((name) => name.trim()).filter(Boolean))
+  .array(z.string())
+  .transform((values) => values.flatMap((v) => v.split(",")).map((name) => name.trim()).filter(Boolean))
   .pipe(z.array(z.string()).min(1, "needs at least one table name"))
   .optional();
 
