@@ -218,14 +218,14 @@ describe("pg_dump on the machine", () => {
   it("missing or older than the server: one sentence saying which version to install, no file left", async () => {
     const dir = newDir();
     const bin = tempFolder("dbctl-fake-bin-");
-    const missing = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }));
+    const missing = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }), { spawn: true });
     expect(missing.code).toBe(1);
     oneSentence(missing);
     expect(missing.stderr.trim()).toBe("pg_dump is not installed; install pg_dump 15 or newer to back up a PostgreSQL 15 server (on Debian: apt-get install postgresql-client-15).");
 
     writeFileSync(join(bin, "pg_dump"), `#!/bin/sh\necho "pg_dump (PostgreSQL) 13.4"\n`);
     chmodSync(join(bin, "pg_dump"), 0o755);
-    const old = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }));
+    const old = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }), { spawn: true });
     expect(old.code).toBe(1);
     expect(old.stderr.trim()).toBe("pg_dump 13 cannot dump a PostgreSQL 15 server; install pg_dump 15 or newer (on Debian: apt-get install postgresql-client-15).");
     expect(readdirSync(dir)).toEqual([]);
@@ -245,7 +245,7 @@ describe("pg_dump on the machine", () => {
       ].join("\n"),
     );
     chmodSync(join(bin, "pg_dump"), 0o755);
-    const run = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }));
+    const run = await runDbctl(["backup", "create"], envFor(dir, { PATH: bin }), { spawn: true });
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe("pg_dump failed, so no backup was written: query failed: server closed the connection unexpectedly.");
     expect(readdirSync(dir)).toEqual([]);

@@ -40,7 +40,7 @@ const scratchUrl = asRole((await createTestDatabase({ empty: true })).url);
 /** Every run of this file, so one test can check that none of them printed the password. */
 const runs: DbctlRun[] = [];
 async function dbctl(args: string[], env: Record<string, string> = {}): Promise<DbctlRun> {
-  const run = await runDbctl(args, env);
+  const run = await runDbctl(args, env, { spawn: true });
   runs.push(run);
   return run;
 }
