@@ -42,6 +42,8 @@ export const envSchema = z.object({
   /** Where `npm start` keeps the embedded PostgreSQL's data when DATABASE_URL is unset. */
   EMBEDDED_PG_DIR: z.string().default(".data/postgres"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
+  /** Self-hosted point-in-time recovery: WAL archive, base backups and branches (dbctl recovery). */
+  RECOVERY_DIR: z.string().default(".data/recovery"),
   SEED_ON_START: bool.default(true),
   SEED_ADMIN_EMAIL: z.email().optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12).optional(),

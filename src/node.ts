@@ -4,7 +4,8 @@ import { createApp } from "./app.ts";
 import { createDb } from "./db/client.ts";
 import { ConfigError, loadEnv, maskUrl } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
-import { startEmbeddedPostgres, type EmbeddedServer } from "./ops/embedded/postgres.ts";
+import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
+import { embeddedArchivingSettings, ensureBaseBackup, runningPid, SelfHostedRecovery, stopServer } from "./ops/recovery/self-hosted/index.ts";
 import { deployMigrations } from "./ops/migrations/deploy.ts";
 import { readMigrations } from "./ops/migrations/files.ts";
 import { migrationStatus } from "./ops/migrations/status.ts";
@@ -28,8 +29,16 @@ async function main() {
   let directUrl = config.DIRECT_URL ?? config.DATABASE_URL;
 
   if (!databaseUrl) {
-    log(`No DATABASE_URL: starting the embedded PostgreSQL (data in ${config.EMBEDDED_PG_DIR}) ...`);
-    embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, persistent: true });
+    log(`No DATABASE_URL: starting the embedded PostgreSQL (data in ${config.EMBEDDED_PG_DIR}, WAL archive in ${config.RECOVERY_DIR}) ...`);
+    // A server left running by `dbctl recovery promote` (a restored primary) gives way to ours.
+    if (runningPid(config.EMBEDDED_PG_DIR)) await stopServer(config.EMBEDDED_PG_DIR);
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.EMBEDDED_PG_DIR,
+      port: config.EMBEDDED_PG_PORT,
+      persistent: true,
+      // WAL archiving from the first start, so `dbctl recovery` can restore any moment since.
+      settings: embeddedArchivingSettings(config.RECOVERY_DIR),
+    });
     await ensureDatabase(embedded.url("postgres"), EMBEDDED_DB);
     databaseUrl = directUrl = embedded.url(EMBEDDED_DB);
   }
@@ -48,6 +57,10 @@ async function main() {
     if (embedded) {
       log("Stopping the embedded PostgreSQL ...");
       await embedded.stop().catch(() => {});
+      // After a recovery promote the primary is a server of the provider's, and recovery branches
+      // run as servers of their own: Ctrl-C stops every PostgreSQL this database started.
+      if (runningPid(config.EMBEDDED_PG_DIR)) await stopServer(config.EMBEDDED_PG_DIR).catch(() => {});
+      await new SelfHostedRecovery({ stateDir: config.RECOVERY_DIR }).stopAll().catch(() => {});
     }
     process.exit(code);
   };
@@ -55,6 +68,8 @@ async function main() {
   try {
     if (embedded && directUrl) {
       await migrateEmbedded(directUrl);
+      const backup = await ensureBaseBackup({ stateDir: config.RECOVERY_DIR, dataDir: config.EMBEDDED_PG_DIR, port: embedded.port, onProgress: log });
+      if (backup) log(`Took the first base backup for point-in-time recovery (dbctl recovery window).`);
       if (config.SEED_ON_START && (await db.user.count()) === 0) {
         log("First start: seeding development data ...");
         await seedDatabase(db, "dev", { iterations: config.PBKDF2_ITERATIONS, log });
@@ -82,6 +97,7 @@ async function main() {
   });
 
   let stopping = false;
+  takeOverSignals();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (stopping) return;

@@ -7,6 +7,12 @@ import { migrateNew } from "./commands/migrate-new.ts";
 import { migrateReset } from "./commands/migrate-reset.ts";
 import { migrateRollback } from "./commands/migrate-rollback.ts";
 import { migrateVerify } from "./commands/migrate-verify.ts";
+import { recoveryBranch } from "./commands/recovery-branch.ts";
+import { recoveryDelete } from "./commands/recovery-delete.ts";
+import { recoveryDrillCommand } from "./commands/recovery-drill.ts";
+import { recoveryPromote } from "./commands/recovery-promote.ts";
+import { recoveryVerify } from "./commands/recovery-verify.ts";
+import { recoveryWindow } from "./commands/recovery-window.ts";
 import { backupCreate } from "./commands/backup-create.ts";
 import { backupList } from "./commands/backup-list.ts";
 import { backupVerify } from "./commands/backup-verify.ts";
@@ -17,11 +23,12 @@ import { backupRestore } from "./commands/backup-restore.ts";
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore];
+export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
   maintenance: "The disaster recovery plan's switch: pause API writes while reads keep working.",
+  recovery: "Point-in-time recovery (Neon branches, or WAL archive + base backups self-hosted): window, branch, verify, promote, drill.",
   migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
 };
 

