@@ -13,6 +13,7 @@ import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts"
 import { connect } from "../../src/ops/sql.ts";
 import { runDbctl } from "../cli/run-dbctl.ts";
 import { stopPostgresUnder } from "./recovery-neon/processes.ts";
+import { FAST, sql } from "./recovery-support.ts";
 
 /**
  * The disaster recovery plan end to end, as an operator runs it: the API writes data A, time T
@@ -23,7 +24,6 @@ import { stopPostgresUnder } from "./recovery-neon/processes.ts";
  * emulator, backed by the self-hosted implementation), always on real PostgreSQL.
  */
 
-const FAST = { fsync: "off", synchronous_commit: "off", shared_buffers: "16MB", max_connections: "30", autovacuum: "off" };
 const API_KEY = "neon-e2e-key-4b7d1f9a";
 const PROJECT = "calm-river-87654321";
 
@@ -36,15 +36,6 @@ afterAll(async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
-
-async function sql<R extends object = Record<string, unknown>>(url: string, text: string): Promise<R[]> {
-  const conn = await connect(url);
-  try {
-    return (await conn.query<R>(text)).rows;
-  } finally {
-    await conn.close();
-  }
-}
 
 const projectNames = async (url: string) => (await sql<{ name: string }>(url, `SELECT name FROM "Project" ORDER BY name`)).map((r) => r.name);
 const hasNoteTable = async (url: string) => (await sql<{ t: string | null }>(url, `SELECT to_regclass('"Note"')::text AS t`))[0]?.t != null;

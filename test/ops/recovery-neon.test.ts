@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorBackend, NeonRecoveryProvider, type NeonEmulator, startNeonEmulator } from "../../src/ops/recovery/neon/index.ts";
 import { type Branch, RecoveryError } from "../../src/ops/recovery/provider.ts";
 import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
-import { connect } from "../../src/ops/sql.ts";
+import { databaseNow, FAST as SHARED_FAST, hasTable, sql, values } from "./recovery-support.ts";
 import { postgresPidsUnder, stopPostgresUnder } from "./recovery-neon/processes.ts";
 
 /**
@@ -21,33 +21,7 @@ const WRONG_KEY = "neon-wrong-key-0d4e8b2a6c";
 const PROJECT = "quiet-sea-12345678";
 const RETENTION_SECONDS = 3600;
 
-const FAST = {
-  fsync: "off",
-  synchronous_commit: "off",
-  shared_buffers: "16MB",
-  max_connections: "20",
-  autovacuum: "off",
-};
-
-async function sql<R extends object = Record<string, unknown>>(url: string, text: string): Promise<R[]> {
-  const conn = await connect(url);
-  try {
-    return (await conn.query<R>(text)).rows;
-  } finally {
-    await conn.close();
-  }
-}
-
-const values = async (url: string) => (await sql<{ v: string }>(url, "SELECT v FROM items ORDER BY v")).map((row) => row.v);
-const hasTable = async (url: string, table: string) =>
-  (await sql<{ found: string | null }>(url, `SELECT to_regclass('${table}')::text AS found`))[0]?.found === table;
-
-async function databaseNow(url: string): Promise<Date> {
-  await sql(url, "SELECT pg_sleep(0.005)");
-  const [row] = await sql<{ now: Date }>(url, "SELECT now()");
-  await sql(url, "SELECT pg_sleep(0.005)");
-  return (row as { now: Date }).now;
-}
+const FAST = { ...SHARED_FAST, max_connections: "20" };
 
 /** Every error the provider threw in this file, to check that none carries the API key. */
 const seenErrors: unknown[] = [];

@@ -6,7 +6,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/ops/embedd
 import { RecoveryError } from "../../src/ops/recovery/provider.ts";
 import { SelfHostedRecovery, embeddedArchivingSettings, ensureBaseBackup } from "../../src/ops/recovery/self-hosted/index.ts";
 import { postgresProcessesUnder } from "../../src/ops/recovery/self-hosted/server.ts";
-import { connect } from "../../src/ops/sql.ts";
+import { databaseNow, FAST as SHARED_FAST, hasTable, sql, values } from "./recovery-support.ts";
 
 /**
  * Real point-in-time recovery on PostgreSQL instances of this file's own (not the shared test
@@ -14,36 +14,7 @@ import { connect } from "../../src/ops/sql.ts";
  * here runs under a temporary folder and is stopped by its pid when the file ends, however it ends.
  */
 
-// Small and fast: these servers hold a few rows and need no durability.
-const FAST = {
-  fsync: "off",
-  synchronous_commit: "off",
-  shared_buffers: "16MB",
-  max_connections: "20",
-  autovacuum: "off",
-  track_commit_timestamp: "on",
-};
-
-async function sql<R extends object = Record<string, unknown>>(url: string, text: string): Promise<R[]> {
-  const conn = await connect(url);
-  try {
-    return (await conn.query<R>(text)).rows;
-  } finally {
-    await conn.close();
-  }
-}
-
-const values = async (url: string) => (await sql<{ v: string }>(url, "SELECT v FROM items ORDER BY v")).map((row) => row.v);
-const hasTable = async (url: string, table: string) =>
-  (await sql<{ found: string | null }>(url, `SELECT to_regclass('${table}')::text AS found`))[0]?.found === table;
-
-/** The database's clock just after everything so far committed, with a margin on each side. */
-async function databaseNow(url: string): Promise<Date> {
-  await sql(url, "SELECT pg_sleep(0.005)");
-  const [row] = await sql<{ now: Date }>(url, "SELECT now()");
-  await sql(url, "SELECT pg_sleep(0.005)");
-  return (row as { now: Date }).now;
-}
+const FAST = { ...SHARED_FAST, max_connections: "20", track_commit_timestamp: "on" };
 
 async function expectRecoveryError(promise: Promise<unknown>, code: string): Promise<RecoveryError> {
   const error = await promise.then(

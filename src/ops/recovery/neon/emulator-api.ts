@@ -452,8 +452,16 @@ export class Emulator {
     try {
       from = (await this.backend.restoreWindow({ branch: branch.name })).from;
     } catch (error) {
-      if (error instanceof RecoveryError && error.code === "NO_RESTORE_WINDOW") throw badRequest(`no history of branch ${branch.id} is available yet for ${field} ${iso}`);
-      throw error;
+      if (!(error instanceof RecoveryError && error.code === "NO_RESTORE_WINDOW")) throw error;
+      // Neon's history holds everything committed; the self-hosted archive may simply not have
+      // received the first segment after the base backup yet: archive it and look again.
+      await this.backend.archiveCurrentWal?.(branch.name).catch(() => undefined);
+      try {
+        from = (await this.backend.restoreWindow({ branch: branch.name })).from;
+      } catch (again) {
+        if (again instanceof RecoveryError && again.code === "NO_RESTORE_WINDOW") throw badRequest(`no history of branch ${branch.id} is available yet for ${field} ${iso}`);
+        throw again;
+      }
     }
     if (at < from) throw badRequest(`${field} ${iso} is before the oldest history kept for branch ${branch.id} (${from.toISOString()})`);
   }
