@@ -2,9 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware.ts";
 import { isRecordNotFound } from "../db/errors.ts";
 import { inTrash, notDeleted } from "../db/soft-delete.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { notFound } from "../http/errors.ts";
 import { bearer, createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { cursorDate, decodeCursor, PageQuery, pageOf, paginate } from "./pagination.ts";
+import { deleteOrPurge, deleteQuery } from "./trash.ts";
 import { NoteSchema, serialize, TrashedNoteSchema } from "./serializers.ts";
 
 // Only the columns the API returns, and the project's name in the same SQL statement.
@@ -37,9 +38,7 @@ const ListQuery = PageQuery.extend({
   pinned: z.enum(["true", "false"]).optional().openapi({ description: "Only pinned (true) or unpinned (false) notes" }),
 });
 
-const DeleteQuery = z.object({
-  permanent: z.enum(["true", "false"]).default("false").openapi({ description: "true: delete for good; only for a note already in the trash" }),
-});
+const DeleteQuery = deleteQuery("note");
 
 const Key = z.tuple([z.boolean(), cursorDate, z.string()]);
 const TrashKey = z.tuple([cursorDate, z.string()]);
@@ -201,14 +200,12 @@ export const noteRoutes = createRouter()
     async (c) => {
       const where = { id: c.req.valid("param").id, userId: c.var.user.id };
       const db = c.var.db;
-      if (c.req.valid("query").permanent === "true") {
-        if ((await db.note.purge(where)) === 1) return c.body(null, 204);
-        if (await db.note.findFirst({ where, select: { id: true } })) {
-          throw new ApiError(409, "NOT_IN_TRASH", "Only a note in the trash can be deleted permanently; delete it first");
-        }
-        throw notFound("Note");
-      }
-      if ((await db.note.softDelete(where)) === 0) throw notFound("Note");
+      const ops = {
+        softDelete: () => db.note.softDelete(where),
+        purge: () => db.note.purge(where),
+        isLive: async () => (await db.note.findFirst({ where, select: { id: true } })) !== null,
+      };
+      await deleteOrPurge(ops, c.req.valid("query").permanent === "true", "note");
       return c.body(null, 204);
     },
   )

@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware.ts";
 import { inTrash } from "../db/soft-delete.ts";
-import { ApiError, notFound, orNotFound } from "../http/errors.ts";
+import { notFound, orNotFound } from "../http/errors.ts";
 import { bearer, createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { cursorDate, decodeCursor, PageQuery, pageOf, paginate } from "./pagination.ts";
+import { deleteOrPurge, deleteQuery } from "./trash.ts";
 import { ProjectSchema, serialize, TrashedProjectSchema } from "./serializers.ts";
 
 const select = { id: true, name: true, description: true, status: true, createdAt: true, updatedAt: true } as const;
@@ -21,9 +22,7 @@ const UpdateProject = CreateProject.partial()
   .refine((body) => Object.keys(body).length > 0, { message: "Send at least one field to change" })
   .openapi("UpdateProject");
 
-const DeleteQuery = z.object({
-  permanent: z.enum(["true", "false"]).default("false").openapi({ description: "true: delete for good; only for a project already in the trash" }),
-});
+const DeleteQuery = deleteQuery("project");
 
 const Key = z.tuple([cursorDate, z.string()]);
 
@@ -144,14 +143,12 @@ export const projectRoutes = createRouter()
     async (c) => {
       const where = { id: c.req.valid("param").id, userId: c.var.user.id };
       const db = c.var.db;
-      if (c.req.valid("query").permanent === "true") {
-        if ((await db.project.purge(where)) === 1) return c.body(null, 204);
-        if (await db.project.findFirst({ where, select: { id: true } })) {
-          throw new ApiError(409, "NOT_IN_TRASH", "Only a project in the trash can be deleted permanently; delete it first");
-        }
-        throw notFound("Project");
-      }
-      if ((await db.project.softDelete(where)) === 0) throw notFound("Project");
+      const ops = {
+        softDelete: () => db.project.softDelete(where),
+        purge: () => db.project.purge(where),
+        isLive: async () => (await db.project.findFirst({ where, select: { id: true } })) !== null,
+      };
+      await deleteOrPurge(ops, c.req.valid("query").permanent === "true", "project");
       return c.body(null, 204);
     },
   )
