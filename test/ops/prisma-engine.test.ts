@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { main as dbctlMain } from "../../src/cli/main.ts";
 import { driftCheck, ENGINE_BINARY, PRISMA_CLI } from "../../src/ops/prisma-engine/drift-check.ts";
+import { runProcess } from "../../src/ops/process.ts";
 import { connect, quoteIdent } from "../../src/ops/sql.ts";
 import { REPO_ROOT } from "../cli/run-dbctl.ts";
 import { createTestDatabase } from "../support/database.ts";
@@ -29,26 +30,17 @@ interface Run {
 
 /** `prisma <args>` as `npm run prisma` runs it, with only the database URLs of the test's own. */
 function prisma(args: string[], url: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PRISMA_CLI, ...args], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        DATABASE_URL: url,
-        DIRECT_URL: url,
-        PRISMA_SCHEMA_ENGINE_BINARY: ENGINE_BINARY,
-        CHECKPOINT_DISABLE: "1",
-        NO_COLOR: "1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return runProcess(process.execPath, [PRISMA_CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DATABASE_URL: url,
+      DIRECT_URL: url,
+      PRISMA_SCHEMA_ENGINE_BINARY: ENGINE_BINARY,
+      CHECKPOINT_DISABLE: "1",
+      NO_COLOR: "1",
+    },
   });
 }
 

@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runProcess } from "../process.ts";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../embedded/postgres.ts";
 import type { GeneratedSql } from "../migrations/new.ts";
 import { ENGINE_BINARY, PRISMA_CLI } from "./drift-check.ts";
@@ -36,20 +36,9 @@ export async function generateMigrationSql(options: { schema: string; migrations
 
 const isEmptyMigration = (sql: string) => sql.replace(/--.*$/gm, "").trim() === "";
 
-function prismaScript(args: string[], databaseUrl: string, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PRISMA_CLI, ...args], {
-      cwd,
-      env: { ...process.env, DATABASE_URL: databaseUrl, DIRECT_URL: databaseUrl, PRISMA_SCHEMA_ENGINE_BINARY: ENGINE_BINARY, CHECKPOINT_DISABLE: "1", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`prisma ${args.slice(0, 2).join(" ")} failed: ${stderr.trim().split("\n").slice(-2).join(" ") || `exit ${code}`}`)),
-    );
-  });
+async function prismaScript(args: string[], databaseUrl: string, cwd: string): Promise<string> {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, DIRECT_URL: databaseUrl, PRISMA_SCHEMA_ENGINE_BINARY: ENGINE_BINARY, CHECKPOINT_DISABLE: "1", NO_COLOR: "1" };
+  const run = await runProcess(process.execPath, [PRISMA_CLI, ...args], { cwd, env });
+  if (run.code === 0) return run.stdout;
+  throw new Error(`prisma ${args.slice(0, 2).join(" ")} failed: ${run.stderr.trim().split("\n").slice(-2).join(" ") || `exit ${run.code}`}`);
 }
