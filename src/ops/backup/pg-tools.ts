@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { PRISMA_ONLY_PARAMS } from "../../db/url.ts";
 import { createReadStream } from "node:fs";
 
 /**
@@ -41,7 +42,7 @@ export function splitPassword(url: string): { url: string; password?: string } {
   parsed.password = "";
   parsed.searchParams.delete("password");
   // Prisma's parameters mean nothing to libpq, and libpq rejects unknown ones.
-  for (const key of ["schema", "pgbouncer", "connection_limit", "pool_timeout"]) parsed.searchParams.delete(key);
+  for (const key of PRISMA_ONLY_PARAMS) parsed.searchParams.delete(key);
   return password === undefined ? { url: parsed.toString() } : { url: parsed.toString(), password };
 }
 

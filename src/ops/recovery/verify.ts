@@ -1,4 +1,5 @@
-import { connect, quoteIdent, type SqlClient } from "../sql.ts";
+import { countRows, qualifiedName, userTables } from "../backup/tables.ts";
+import { connect, type SqlClient } from "../sql.ts";
 
 /**
  * The disaster recovery plan's "verify recovery": connect to a restored branch, compare its
@@ -24,17 +25,11 @@ export interface BranchVerification {
   problems: string[];
 }
 
-async function countRows(db: SqlClient): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ table: string }>(
-    `SELECT c.relname AS "table" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') ORDER BY c.relname`,
-  );
-  const counts = new Map<string, number>();
-  for (const { table } of rows) {
-    const result = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
-    counts.set(table, Number(result.rows[0]?.n ?? 0));
-  }
-  return counts;
+/** Every user table's exact row count, by schema-qualified name, in one snapshot (one statement). */
+async function tableCounts(db: SqlClient): Promise<Map<string, number>> {
+  const tables = await userTables(db);
+  const counts = await countRows(db, tables);
+  return new Map(tables.map((table, i) => [table.schema === "public" ? table.name : qualifiedName(table), counts[i] ?? 0]));
 }
 
 export async function verifyBranch(branchUrl: string, liveUrl: string): Promise<BranchVerification> {
@@ -46,12 +41,12 @@ export async function verifyBranch(branchUrl: string, liveUrl: string): Promise<
     return { healthy: false, tables: [], differences: [], failedMigrations: [], appliedMigrations: [], ready: false, problems: [`cannot connect to the branch: ${(error as Error).message}`] };
   }
   try {
-    const branchCounts = await countRows(branch);
+    const branchCounts = await tableCounts(branch);
     const live = await connect(liveUrl, { applicationName: "dbctl recovery verify" }).catch((error: Error) => {
       problems.push(`cannot connect to the live database to compare: ${error.message}`);
       return undefined;
     });
-    const liveCounts = live ? await countRows(live).finally(() => live.close()) : new Map<string, number>();
+    const liveCounts = live ? await tableCounts(live).finally(() => live.close()) : new Map<string, number>();
 
     const names = [...new Set([...branchCounts.keys(), ...liveCounts.keys()])].sort();
     const tables = names.map((table) => ({ table, live: live ? (liveCounts.get(table) ?? null) : null, branch: branchCounts.get(table) ?? null }));
