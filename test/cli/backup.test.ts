@@ -9,7 +9,7 @@ import { manifestPathFor, readManifest, writeManifest, type Manifest } from "../
 import { quotedName, userTables } from "../../src/ops/backup/tables.ts";
 import { connect, type Connection } from "../../src/ops/sql.ts";
 import { progressLine } from "../../src/cli/commands/backup-shared.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { createTestDatabase, openConnection } from "../support/database.ts";
 import { REPO_ROOT, runDbctl, type DbctlRun } from "./run-dbctl.ts";
 
 // A role of its own with a password unlike anything else in the output: if it is printed, we see it.
@@ -21,17 +21,10 @@ await admin.query(`CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD}'`);
 await admin.close();
 const urlOf = (database: string) => `postgresql://${ROLE}:${PASSWORD}@127.0.0.1:${pg.port}/${database}`;
 
-const opened: Connection[] = [];
-afterAll(async () => Promise.all(opened.map((db) => db.close())));
-async function open(url: string): Promise<Connection> {
-  const db = await connect(url);
-  opened.push(db);
-  return db;
-}
 
 const source = await createTestDatabase();
 const sourceUrl = urlOf(source.name);
-await (await open(sourceUrl)).query(`
+await (await openConnection(sourceUrl)).query(`
   INSERT INTO "User" (id, email, name, "passwordHash", "updatedAt") VALUES ('u1', 'ada@example.com', E'Ada\\tL', 'h', now()), ('u2', 'bob@example.com', NULL, 'h', now());
   INSERT INTO "Note" (id, "userId", title, content, "updatedAt") SELECT 'n' || g, 'u1', 'Note ' || g, repeat('x', g), now() FROM generate_series(1, 50) g;
 `);

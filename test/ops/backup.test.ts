@@ -11,16 +11,8 @@ import { restoreBackup } from "../../src/ops/backup/restore.ts";
 import { verifyBackup } from "../../src/ops/backup/verify.ts";
 import { connect, type Connection } from "../../src/ops/sql.ts";
 import { quotedName, userTables } from "../../src/ops/backup/tables.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { createTestDatabase, openConnection } from "../support/database.ts";
 
-const opened: Connection[] = [];
-afterAll(async () => Promise.all(opened.map((db) => db.close())));
-
-async function open(url: string): Promise<Connection> {
-  const db = await connect(url);
-  opened.push(db);
-  return db;
-}
 
 /** Rows that make a dump work: quotes, tabs, newlines, backslashes, unicode, NULLs, enums, floats. */
 const SEED = `
@@ -56,7 +48,7 @@ async function snapshotRows(url: string): Promise<Record<string, string[]>> {
 }
 
 const source = await createTestDatabase();
-await (await open(source.url)).query(SEED);
+await (await openConnection(source.url)).query(SEED);
 const sourceRows = await snapshotRows(source.url);
 const dir = mkdtempSync(join(tmpdir(), "dbctl-backup-ops-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +85,7 @@ describe("create -> verify -> restore", () => {
 
   it("counts rows in the dump's own snapshot: a row committed while pg_dump starts is in neither", async () => {
     const db = await createTestDatabase();
-    const writer = await open(db.url);
+    const writer = await openConnection(db.url);
     await writer.query(SEED);
     let insert: Promise<unknown> | undefined;
     const created = await createBackup(db.url, {
@@ -210,7 +202,7 @@ describe("restore", () => {
   it("refuses a production target without force and changes nothing, not even a safety backup", async () => {
     const created = await fullBackup("custom");
     const target = await createTestDatabase();
-    await (await open(target.url)).query(`INSERT INTO "PerformanceMetric" (id, route, method, status, "durationMs") VALUES ('only', '/', 'GET', 200, 1)`);
+    await (await openConnection(target.url)).query(`INSERT INTO "PerformanceMetric" (id, route, method, status, "durationMs") VALUES ('only', '/', 'GET', 200, 1)`);
     const before = await snapshotRows(target.url);
     const files = readdirSync(dir).length;
     const error = await restoreBackup(created.path, target.url, { environment: "production", safetyDir: dir, clean: true }).catch((e: unknown) => e);
@@ -227,7 +219,7 @@ describe("restore", () => {
   it("takes a safety backup first that brings the target back as it was", async () => {
     const created = await fullBackup("custom");
     const target = await createTestDatabase();
-    await (await open(target.url)).query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('other', 'other@example.com', 'x', now())`);
+    await (await openConnection(target.url)).query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('other', 'other@example.com', 'x', now())`);
     const before = await snapshotRows(target.url);
     let announced: string | undefined;
     const restored = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir, clean: true, onSafetyBackup: (b) => (announced = b.path) });
@@ -243,7 +235,7 @@ describe("restore", () => {
   it("a failed restore is rolled back and names the safety backup", async () => {
     const created = await fullBackup("plain");
     const target = await createTestDatabase();
-    await (await open(target.url)).query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('keep', 'keep@example.com', 'x', now())`);
+    await (await openConnection(target.url)).query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('keep', 'keep@example.com', 'x', now())`);
     const before = await snapshotRows(target.url);
     const error = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "RESTORE_FAILED" });
@@ -256,8 +248,8 @@ describe("restore", () => {
   it("--table brings back a dropped table with its rows; plain backups refuse --table and --clean", async () => {
     const created = await fullBackup("custom");
     const target = await createTestDatabase();
-    await (await open(target.url)).query(SEED);
-    await (await open(target.url)).query(`DROP TABLE "Note"`);
+    await (await openConnection(target.url)).query(SEED);
+    await (await openConnection(target.url)).query(`DROP TABLE "Note"`);
     const restored = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir, tables: ["Note"] });
     expect(restored.tables).toEqual(["public.Note"]);
     expect((await snapshotRows(target.url))["public.Note"]).toEqual(sourceRows["public.Note"]);

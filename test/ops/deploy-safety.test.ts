@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { deployMigrations, MigrationError } from "../../src/ops/migrations/deploy.ts";
 import { migrationStatus } from "../../src/ops/migrations/status.ts";
 import { connect, type Connection } from "../../src/ops/sql.ts";
 import { runDbctl } from "../cli/run-dbctl.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { createTestDatabase, openConnection } from "../support/database.ts";
 import { tempProject } from "./rollback-folder.ts";
 
 const M1 = "20260101000000_create_widgets_table";
@@ -18,15 +18,9 @@ const project = tempProject();
 project.add(M1, `CREATE TABLE "Widget" ("id" TEXT PRIMARY KEY);\nINSERT INTO "Widget" VALUES ('w1'), ('w2');`, `DROP TABLE "Widget";`);
 project.add(M2, `ALTER TABLE "Widget" ADD COLUMN "color" TEXT;`, `ALTER TABLE "Widget" DROP COLUMN "color";`);
 
-// Closed by one file-level hook: some databases are opened inside tests, where hooks do not register.
-const opened: Connection[] = [];
-afterAll(async () => Promise.all(opened.map((db) => db.close())));
-
 async function database(): Promise<{ url: string; db: Connection }> {
   const { url } = await createTestDatabase({ empty: true });
-  const db = await connect(url);
-  opened.push(db);
-  return { url, db };
+  return { url, db: await openConnection(url) };
 }
 
 /** A second session that holds an ACCESS EXCLUSIVE lock on Widget until released. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, inject } from "vitest";
-import { connect, quoteIdent } from "../../src/ops/sql.ts";
+import { connect, quoteIdent, type Connection } from "../../src/ops/sql.ts";
 
 /**
  * A database of this test file's own, cloned from the migrated template (or empty), dropped
@@ -31,3 +31,16 @@ afterAll(async () => {
     await admin.close();
   }
 });
+
+// Connections a test file opens, closed after its tests, wherever they were opened.
+const opened: Connection[] = [];
+afterAll(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.close().catch(() => {})));
+});
+
+/** A direct connection closed when the file's tests end. */
+export async function openConnection(url: string): Promise<Connection> {
+  const db = await connect(url);
+  opened.push(db);
+  return db;
+}
