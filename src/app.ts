@@ -1,14 +1,20 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { createPasswords } from "./auth/passwords.ts";
 import type { Db } from "./db/client.ts";
-import { isDatabaseUnavailable } from "./db/errors.ts";
 import type { Env } from "./env.ts";
 import type { AppEnv } from "./http/context.ts";
-import { ApiError, errorBody } from "./http/errors.ts";
+import { renderError } from "./http/error-handler.ts";
+import { errorBody } from "./http/errors.ts";
+import { parseJsonBody } from "./http/json-body.ts";
 import { maintenanceGate } from "./http/maintenance.ts";
+import { allowedMethods } from "./http/method-not-allowed.ts";
 import { createRouter } from "./http/openapi.ts";
-import { adminRoutes } from "./routes/admin.ts";
+import { authRateLimits, type AuthRateLimitBindings } from "./http/rate-limit.ts";
+import { errorLogRoutes } from "./routes/admin/error-logs.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -25,52 +31,71 @@ export interface AppDeps {
   db: (c: Context<AppEnv>) => Db;
   /** Runs work after the response is sent (Workers: ctx.waitUntil); awaited nowhere. */
   background?: (c: Context<AppEnv>, work: Promise<unknown>) => void;
+  /** The client's network address, for per-address rate limits (Node: the socket; Workers: CF-Connecting-IP). */
+  clientAddress?: (c: Context<AppEnv>) => string | undefined;
+  /** Cloudflare Rate Limiting bindings; without them the limits count in memory. */
+  rateLimits?: AuthRateLimitBindings;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-const STATUS_CODES: Record<number, string> = {
-  400: "BAD_REQUEST",
-  401: "UNAUTHORIZED",
-  403: "FORBIDDEN",
-  404: "NOT_FOUND",
-  405: "METHOD_NOT_ALLOWED",
-  409: "CONFLICT",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-  429: "TOO_MANY_REQUESTS",
-};
+/** A client's own id for a request: kept apart from ours, echoed back, never trusted as unique. */
+const CLIENT_REQUEST_ID = /^[\w.:=-]{1,128}$/;
 
 export function createApp(deps: AppDeps) {
+  const { config } = deps;
+  const passwords = createPasswords({ iterations: config.PBKDF2_ITERATIONS, concurrency: config.PASSWORD_HASH_CONCURRENCY });
+  const limits = authRateLimits(config, deps.clientAddress ?? (() => undefined), deps.rateLimits);
+  const allowedOrigins = new Set(config.CORS_ORIGINS);
+
   const app = createRouter();
-
+  // Our request id is always ours (a UUID); Hono's middleware never adopts the client's.
+  app.use("*", requestId({ headerName: "" }));
   app.use("*", async (c, next) => {
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.set("requestId", requestId);
-    c.set("config", deps.config);
+    c.header("X-Request-Id", c.var.requestId);
+    const clientId = c.req.header("x-client-request-id");
+    if (clientId && CLIENT_REQUEST_ID.test(clientId)) {
+      c.set("clientRequestId", clientId);
+      c.header("X-Client-Request-Id", clientId);
+    }
+    c.set("config", config);
+    c.set("passwords", passwords);
     c.set("db", deps.db(c));
-    c.header("X-Request-Id", requestId);
     await next();
+    // Responses carry tokens and user data: no cache, shared or private, may keep them.
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
-
+  app.use("*", secureHeaders());
+  app.use(
+    "/api/*",
+    cors({
+      origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Client-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+      maxAge: 600,
+    }),
+  );
   app.use(
     "/api/*",
     bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(errorBody("PAYLOAD_TOO_LARGE", `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes`), 413),
+      maxSize: config.MAX_BODY_BYTES,
+      // The rest of the body is never read, so the connection cannot carry another request.
+      onError: (c) => {
+        c.header("Connection", "close");
+        return c.json(errorBody("PAYLOAD_TOO_LARGE", `The request body is larger than ${config.MAX_BODY_BYTES} bytes`), 413);
+      },
     }),
   );
-
+  app.use("/api/*", parseJsonBody);
   app.use("/api/*", maintenanceGate);
 
-  app.route("/health", healthRoutes);
-  app.route("/api/v1/auth", authRoutes);
-  app.route("/api/v1/projects", projectRoutes);
-  app.route("/api/v1/notes", noteRoutes);
-  app.route("/api/v1/admin", adminRoutes);
-  app.route("/api/v1/docs", docsRoutes);
+  // Chained, so the app's type carries every route (Hono's typed testClient and hc read it).
+  const routes = app
+    .route("/health", healthRoutes)
+    .route("/api/v1/auth", authRoutes(limits))
+    .route("/api/v1/projects", projectRoutes)
+    .route("/api/v1/notes", noteRoutes)
+    .route("/api/v1/admin/error-logs", errorLogRoutes)
+    .route("/api/v1/docs", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
     type: "http",
@@ -87,49 +112,18 @@ export function createApp(deps: AppDeps) {
     servers: [{ url: "/" }],
   });
 
-  app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404));
-
-  app.onError((error, c) => {
-    if (error instanceof ApiError) {
-      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
-      return c.json(errorBody(error.code, error.message, error.details), error.status);
+  const methodsOf = allowedMethods(() => app.routes);
+  app.notFound((c) => {
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      return c.json(errorBody("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(", ")}`), 405);
     }
-    if (error instanceof HTTPException) {
-      if (error.status === 400 && /JSON/i.test(error.message)) {
-        return c.json(errorBody("INVALID_JSON", "The request body is not valid JSON"), 400);
-      }
-      const status = error.status;
-      return c.json(errorBody(STATUS_CODES[status] ?? "HTTP_ERROR", error.message || "Request failed"), status);
-    }
-    if (isDatabaseUnavailable(error)) {
-      c.header("Retry-After", "5");
-      return c.json(errorBody("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly"), 503);
-    }
-    const work = recordError(c, error).catch(() => {});
-    deps.background?.(c, work);
-    return c.json(errorBody("INTERNAL_ERROR", `Something went wrong; quote request id ${c.var.requestId}`), 500);
+    return c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`), 404);
   });
+  app.onError((error, c) => renderError(error, c, deps.background && ((work) => deps.background?.(c, work))));
 
-  return app;
+  return routes;
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/** Unexpected errors go to the ErrorLog table (best effort: logging must not fail the request). */
-async function recordError(c: Context<AppEnv>, error: unknown): Promise<void> {
-  const e = error instanceof Error ? error : new Error(String(error));
-  console.error(`[${c.var.requestId}] ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
-  await c.var.db.errorLog.create({
-    data: {
-      level: "ERROR",
-      message: e.message.slice(0, 2_000),
-      stack: e.stack?.slice(0, 10_000) ?? null,
-      route: c.req.routePath,
-      method: c.req.method,
-      status: 500,
-      userId: c.get("user")?.id ?? null,
-      requestId: c.var.requestId,
-    },
-    select: { id: true },
-  });
-}

@@ -16,7 +16,24 @@ const postgresOrPrismaUrl = z
     message: "must start with postgresql://, postgres://, prisma:// or prisma+postgres://",
   });
 
-export const envSchema = z.object({
+/**
+ * How long a database call may take (see DbTimeouts in db/client.ts): together they make a
+ * frozen database answer 503 within 3 s, and each can be set per environment.
+ */
+export const DB_TIMEOUT_DEFAULTS = {
+  connectTimeoutMs: 2_000,
+  queryTimeoutMs: 2_500,
+  statementTimeoutMs: 2_000,
+  lockTimeoutMs: 1_000,
+} as const;
+
+/** Browser origins allowed to call the API: a comma-separated list of exact origins. */
+const origins = z
+  .string()
+  .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+  .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((o) => new URL(o).origin)));
+
+export const envObject = z.object({
   APP_ENV: z.enum(["development", "test", "staging", "production"]).default("development"),
   /** Pooled connection for the app (Neon pooler, Accelerate, or plain Postgres). */
   DATABASE_URL: postgresOrPrismaUrl.optional(),
@@ -29,8 +46,14 @@ export const envSchema = z.object({
   /** host:port of a Neon wsproxy for the serverless driver in local development (plain ws://). */
   NEON_WS_PROXY: z.string().regex(/^[\w.-]+:\d+(\/.*)?$/, { message: "must be host:port[/path]" }).optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
-  /** How long opening a connection may take before the request answers 503. */
-  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** How long opening a connection (or waiting for a pooled one) may take before the request answers 503. */
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DB_TIMEOUT_DEFAULTS.connectTimeoutMs),
+  /** How long the client waits for any answer from the database (a frozen server cancels nothing). */
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DB_TIMEOUT_DEFAULTS.queryTimeoutMs),
+  /** PostgreSQL's statement_timeout for the app's sessions; 0 turns it off. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(DB_TIMEOUT_DEFAULTS.statementTimeoutMs),
+  /** PostgreSQL's lock_timeout for the app's sessions; 0 turns it off. */
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(DB_TIMEOUT_DEFAULTS.lockTimeoutMs),
   /** Budget of GET /health/ready's single round trip. */
   DB_READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
@@ -39,6 +62,14 @@ export const envSchema = z.object({
   /** Cloudflare Workers caps PBKDF2 at 100,000 iterations; the count is stored in each hash. */
   PBKDF2_ITERATIONS: z.coerce.number().int().min(10_000).max(100_000).default(100_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** Origins a browser may call the API from (CORS); unset: none, so only same-origin pages and non-browser clients. */
+  CORS_ORIGINS: origins.default([]),
+  /** Failed logins per account per minute (per Cloudflare location on Workers, where the binding counts). */
+  AUTH_RATE_LIMIT_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(10),
+  /** Login and signup attempts per client address per minute. */
+  AUTH_RATE_LIMIT_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Password hashes computed at once; the rest queue, so hashing never takes every thread a process has. */
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Where `npm start` keeps the embedded PostgreSQL's data when DATABASE_URL is unset. */
   EMBEDDED_PG_DIR: z.string().default(".data/postgres"),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
@@ -69,6 +100,11 @@ export const envSchema = z.object({
   NEON_ROLE: z.string().trim().min(1).default("neondb_owner"),
 });
 
+export const envSchema = envObject.refine((env) => env.DB_STATEMENT_TIMEOUT_MS === 0 || env.DB_QUERY_TIMEOUT_MS >= env.DB_STATEMENT_TIMEOUT_MS, {
+  path: ["DB_QUERY_TIMEOUT_MS"],
+  message: "must be at least DB_STATEMENT_TIMEOUT_MS, so the server cancels a slow statement before the client gives up on its connection",
+});
+
 export type Env = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
@@ -78,7 +114,7 @@ export class ConfigError extends Error {
 /** Parses a raw environment (process.env, a Worker's env bindings) into typed configuration. */
 export function loadEnv(raw: Record<string, unknown>): Env {
   const input: Record<string, unknown> = {};
-  for (const key of Object.keys(envSchema.shape)) {
+  for (const key of Object.keys(envObject.shape)) {
     const value = raw[key];
     // An empty string in a shell or .env file means "unset", not "invalid".
     if (value !== undefined && value !== "") input[key] = value;

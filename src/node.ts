@@ -1,7 +1,8 @@
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import WebSocket from "ws";
 import { createApp } from "./app.ts";
-import { createDb } from "./db/client.ts";
+import { createDb, dbOptions } from "./db/client.ts";
 import { ConfigError, loadEnv, maskUrl } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
@@ -43,14 +44,7 @@ async function main() {
     databaseUrl = directUrl = embedded.url(EMBEDDED_DB);
   }
 
-  const db = createDb(PrismaClient, {
-    url: databaseUrl,
-    driver: config.DATABASE_DRIVER,
-    poolMax: config.DB_POOL_MAX,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-    neonWsProxy: config.NEON_WS_PROXY,
-    webSocketConstructor: WebSocket,
-  });
+  const db = createDb(PrismaClient, { ...dbOptions(config, databaseUrl), webSocketConstructor: WebSocket });
 
   const stop = async (code: number) => {
     await db.$disconnect().catch(() => {});
@@ -82,7 +76,7 @@ async function main() {
     await stop(1);
   }
 
-  const app = createApp({ config, db: () => db });
+  const app = createApp({ config, db: () => db, clientAddress: (c) => getConnInfo(c).remote.address });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const url = `http://${info.address === "127.0.0.1" || info.address === "::1" ? "localhost" : info.address}:${info.port}`;
     log("");

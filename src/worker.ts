@@ -1,11 +1,12 @@
 import type { ExecutionContext } from "@cloudflare/workers-types";
 import type { Context } from "hono";
 import { createApp, type App } from "./app.ts";
-import { createDb, type Db } from "./db/client.ts";
+import { createDb, dbOptions, type Db } from "./db/client.ts";
 import { ConfigError, loadEnv, type Env } from "./env.ts";
 import { PrismaClient } from "./generated/prisma-workerd/client.ts";
 import type { AppEnv } from "./http/context.ts";
 import { errorBody } from "./http/errors.ts";
+import type { RateLimitBinding } from "./http/rate-limit.ts";
 
 /**
  * Cloudflare Workers entry. A Worker may not reuse a connection opened by another request, so
@@ -18,6 +19,11 @@ interface RequestBindings {
 
 let app: App | undefined;
 let config: Env | undefined;
+
+/** A Cloudflare Rate Limiting binding from wrangler.toml's [[ratelimits]], when the Worker has it. */
+function rateLimitBinding(value: unknown): RateLimitBinding | undefined {
+  return typeof (value as RateLimitBinding | undefined)?.limit === "function" ? (value as RateLimitBinding) : undefined;
+}
 
 export default {
   async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext): Promise<Response> {
@@ -34,16 +40,12 @@ export default {
       config,
       db: (c: Context<AppEnv>) => (c.env as RequestBindings).db,
       background: (c, work) => c.executionCtx.waitUntil(work),
+      clientAddress: (c) => c.req.header("cf-connecting-ip"),
+      rateLimits: { account: rateLimitBinding(env.AUTH_ACCOUNT_LIMITER), address: rateLimitBinding(env.AUTH_ADDRESS_LIMITER) },
     });
     // The workerd client is the same client built for another runtime; its types differ only by
     // the path of the generated module they come from.
-    const db = createDb(PrismaClient as unknown as Parameters<typeof createDb>[0], {
-      url: config.DATABASE_URL,
-      driver: config.DATABASE_DRIVER,
-      poolMax: 1,
-      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-      neonWsProxy: config.NEON_WS_PROXY,
-    });
+    const db = createDb(PrismaClient as unknown as Parameters<typeof createDb>[0], { ...dbOptions(config, config.DATABASE_URL), poolMax: 1 });
     try {
       return await app.fetch(request, { db } satisfies RequestBindings, ctx);
     } finally {

@@ -31,7 +31,7 @@ export function seedDatabase(db: Db, kind: SeedKind, options: SeedOptions): Prom
 const kindSchema = z.enum(SEED_KINDS);
 
 async function runFromCommandLine(args: string[]): Promise<number> {
-  const [{ loadEnv }, { createDb }, { PrismaClient }] = await Promise.all([
+  const [{ loadEnv }, { createDb, dbOptions }, { PrismaClient }] = await Promise.all([
     import("../../src/env.ts"),
     import("../../src/db/client.ts"),
     import("../../src/generated/prisma/client.ts"),
@@ -45,7 +45,7 @@ async function runFromCommandLine(args: string[]): Promise<number> {
   }
   // Node 20 has no global WebSocket, which the Neon driver needs.
   const { default: ws } = await import("ws");
-  const db = createDb(PrismaClient, { url: env.DATABASE_URL, driver: env.DATABASE_DRIVER, webSocketConstructor: ws });
+  const db = createDb(PrismaClient, { ...dbOptions(env, env.DATABASE_URL), webSocketConstructor: ws });
   try {
     await seedDatabase(db, kind.data, {
       iterations: env.PBKDF2_ITERATIONS,

@@ -2,9 +2,10 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaNeon } from "@prisma/adapter-neon";
 import { neonConfig } from "@neondatabase/serverless";
 import { withAccelerate } from "@prisma/extension-accelerate";
+import { DB_TIMEOUT_DEFAULTS, type Env } from "../env.ts";
 import type { PrismaClient as GeneratedClient } from "../generated/prisma/client.ts";
 import { softDeleteExtension } from "./soft-delete.ts";
-import { splitConnectionString } from "./url.ts";
+import { isPooledUrl, splitConnectionString, withSessionSettings } from "./url.ts";
 
 /**
  * The one place that turns configuration into a Prisma Client. It never imports a generated
@@ -17,11 +18,26 @@ export type Driver = "pg" | "neon" | "accelerate";
 /** The guide's serverless transaction settings. */
 export const TRANSACTION_OPTIONS = { maxWait: 5_000, timeout: 10_000 } as const;
 
-export interface DbOptions {
+/**
+ * Every database call is bounded in time, three ways: the server cancels a statement after
+ * `statementTimeoutMs` and gives up waiting for a lock after `lockTimeoutMs`; the client gives up
+ * on an answer after `queryTimeoutMs` (a frozen server or a dead network cancels nothing) and on a
+ * connection after `connectTimeoutMs`. The client's budget is the larger, so a slow statement is
+ * the server's to cancel and the connection survives it.
+ */
+export interface DbTimeouts {
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+  /** 0: no server-side limit. */
+  statementTimeoutMs: number;
+  /** 0: no server-side limit. */
+  lockTimeoutMs: number;
+}
+
+export interface DbOptions extends Partial<DbTimeouts> {
   url: string;
   driver?: Driver | "auto";
   poolMax?: number;
-  connectTimeoutMs?: number;
   /** Node before 22 has no global WebSocket; the Neon driver needs one (the `ws` package). */
   webSocketConstructor?: unknown;
   /**
@@ -31,6 +47,20 @@ export interface DbOptions {
   neonWsProxy?: string;
   /** Called with each SQL statement the client sends (statement budgets, benchmarks, debugging). */
   onQuery?: (sql: string) => void;
+}
+
+/** The client options the app's configuration asks for (Node, Workers, seeds). */
+export function dbOptions(config: Env, url: string): DbOptions {
+  return {
+    url,
+    driver: config.DATABASE_DRIVER,
+    poolMax: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    neonWsProxy: config.NEON_WS_PROXY,
+  };
 }
 
 type ClientClass = new (options: ConstructorParameters<typeof GeneratedClient>[0]) => GeneratedClient;
@@ -70,6 +100,43 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * The settings every session of the app starts with. A transaction-mode pooler refuses startup
+ * parameters and would not keep them anyway, so through one the server-side limits come from the
+ * role instead (`ALTER ROLE app SET statement_timeout = '2s'`) and the client's own timeouts
+ * still bound every call.
+ */
+function sessionSettings(url: string, timeouts: DbTimeouts): Record<string, number> {
+  if (isPooledUrl(url)) return {};
+  const settings: Record<string, number> = {};
+  if (timeouts.statementTimeoutMs > 0) settings.statement_timeout = timeouts.statementTimeoutMs;
+  if (timeouts.lockTimeoutMs > 0) settings.lock_timeout = timeouts.lockTimeoutMs;
+  // A transaction left open by a crashed request must not hold its locks past Prisma's own limit.
+  settings.idle_in_transaction_session_timeout = TRANSACTION_OPTIONS.timeout;
+  return settings;
+}
+
+/** node-postgres and Neon's driver (a node-postgres fork) take the same pool configuration. */
+function poolConfig(options: DbOptions) {
+  const timeouts: DbTimeouts = {
+    connectTimeoutMs: options.connectTimeoutMs ?? DB_TIMEOUT_DEFAULTS.connectTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs ?? DB_TIMEOUT_DEFAULTS.queryTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? DB_TIMEOUT_DEFAULTS.statementTimeoutMs,
+    lockTimeoutMs: options.lockTimeoutMs ?? DB_TIMEOUT_DEFAULTS.lockTimeoutMs,
+  };
+  const { connectionString, schema } = splitConnectionString(options.url);
+  return {
+    pool: {
+      connectionString: withSessionSettings(connectionString, sessionSettings(options.url, timeouts)),
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: timeouts.connectTimeoutMs,
+      query_timeout: timeouts.queryTimeoutMs,
+      idleTimeoutMillis: 30_000,
+    },
+    adapterOptions: schema ? { schema } : undefined,
+  };
+}
+
 export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
   const driver = chooseDriver(options.url, options.driver);
   if (driver === "accelerate") {
@@ -77,8 +144,7 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
     // Accelerate's extension adds caching options to reads; the soft-delete API stays the same.
     return client.$extends(withAccelerate()).$extends(softDeleteExtension) as unknown as Db;
   }
-  const { connectionString, schema } = splitConnectionString(options.url);
-  const adapterOptions = schema ? { schema } : undefined;
+  const { pool, adapterOptions } = poolConfig(options);
   if (driver === "neon") {
     if (options.webSocketConstructor) {
       neonConfig.webSocketConstructor = options.webSocketConstructor as typeof neonConfig.webSocketConstructor;
@@ -89,20 +155,7 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
       neonConfig.useSecureWebSocket = false;
       neonConfig.pipelineConnect = false;
     }
-    const adapter = new PrismaNeon(
-      { connectionString, max: options.poolMax ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 },
-      adapterOptions,
-    );
-    return build(PrismaClient, options, adapter);
+    return build(PrismaClient, options, new PrismaNeon(pool, adapterOptions));
   }
-  const adapter = new PrismaPg(
-    {
-      connectionString,
-      max: options.poolMax ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-      idleTimeoutMillis: 30_000,
-    },
-    adapterOptions,
-  );
-  return build(PrismaClient, options, adapter);
+  return build(PrismaClient, options, new PrismaPg(pool, adapterOptions));
 }

@@ -1,20 +1,16 @@
+import type { RequestIdVariables } from "hono/request-id";
+import type { Passwords } from "../auth/passwords.ts";
+import type { AuthUser } from "../auth/user.ts";
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
 
-export interface AuthUser {
-  id: string;
-  email: string;
-  name: string | null;
-  role: "USER" | "ADMIN";
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 /** What every handler can reach through `c.var`: services come through the context. */
-export interface AppVariables {
+export interface AppVariables extends RequestIdVariables {
   db: Db;
   config: Env;
-  requestId: string;
+  passwords: Passwords;
+  /** The client's own X-Client-Request-Id, when it sent a sane one; ours is `requestId`. */
+  clientRequestId?: string;
   user: AuthUser;
   sessionId: string;
 }

@@ -1,9 +1,8 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { isRecordNotFound } from "../db/errors.ts";
 
 /**
- * Every HTTP error is `{"error":{"code","message","details"?}}`: handlers throw an ApiError and
- * the app's error handler renders it. Never a stack trace.
+ * Every HTTP error is `{"error":{"code","message","details"?}}`: handlers throw an ApiError (or
+ * let a database error through) and the app's one error handler renders it. Never a stack trace.
  */
 export class ApiError extends Error {
   override name = "ApiError";
@@ -26,20 +25,28 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
+/** The code of an error that only has a status (Hono's own, a bare HTTPException). */
+export const STATUS_CODES: Partial<Record<number, string>> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "TOO_MANY_REQUESTS",
+  503: "SERVICE_UNAVAILABLE",
+};
+
+/** "ErrorLog" -> "Error log": a model's name as a sentence starts it. */
+export function humanize(model: string): string {
+  const words = model.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export const notFound = (what = "Resource") => new ApiError(404, "NOT_FOUND", `${what} not found`);
 export const unauthorized = (message = "Authentication required") =>
   new ApiError(401, "UNAUTHORIZED", message, undefined, { "WWW-Authenticate": 'Bearer realm="api"' });
 export const forbidden = (message = "You do not have permission to do this") => new ApiError(403, "FORBIDDEN", message);
-
-/**
- * Awaits a write that targets one row by id and owner; Prisma's "record not found" becomes a
- * 404, so another user's row and a missing row look the same.
- */
-export async function orNotFound<T>(write: Promise<T>, what: string): Promise<T> {
-  try {
-    return await write;
-  } catch (error) {
-    if (isRecordNotFound(error)) throw notFound(what);
-    throw error;
-  }
-}
+export const validationFailed = (details: unknown) => new ApiError(400, "VALIDATION_FAILED", "The request is invalid", details);

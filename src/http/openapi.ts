@@ -1,22 +1,20 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./context.ts";
 import { errorBody } from "./errors.ts";
+import { findUnstorable } from "./storable.ts";
 
 /**
- * Routers share one validation hook: a body, query or path that fails its schema answers 400
- * with the failing fields, and nothing is written.
+ * Routers share one validation hook: a body, query, path or header that fails its schema, or
+ * holds text PostgreSQL cannot store (NUL, a lone surrogate), answers 400 with the failing
+ * fields, and nothing is written.
  */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) {
-        const details = result.error.issues.map((issue) => ({
-          path: issue.path.join("."),
-          message: issue.message,
-          code: issue.code,
-        }));
-        return c.json(errorBody("VALIDATION_FAILED", "The request is invalid", details), 400);
-      }
+      const details = result.success
+        ? findUnstorable(result.data)
+        : result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code }));
+      if (details.length > 0) return c.json(errorBody("VALIDATION_FAILED", "The request is invalid", details), 400);
       return undefined;
     },
   });
@@ -45,6 +43,7 @@ export const errors = {
   404: errorResponse("Not found (including another user's resource)"),
   409: errorResponse("Conflict with the current state"),
   413: errorResponse("Request body too large"),
+  429: errorResponse("Too many attempts; wait Retry-After seconds"),
   503: errorResponse("Database unavailable or maintenance"),
 } as const;
 

@@ -1,14 +1,16 @@
 import { Hono } from "hono";
+import { NONCE, secureHeaders, type SecureHeadersVariables } from "hono/secure-headers";
 import type { AppEnv } from "../http/context.ts";
 
 /**
  * A self-contained API reference: it reads /api/v1/openapi.json and lists every operation with
- * its parameters, body and responses. No CDN, so it works offline and under a strict CSP.
+ * its parameters, body and responses. No CDN, so it works offline; a strict CSP lets the page run
+ * only its own inline script and style (by nonce) and fetch only from this origin.
  */
-const page = `<!doctype html>
+const page = (nonce: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>API reference</title>
-<style>
+<style nonce="${nonce}">
 body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1f2328}
 h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
 .op{border:1px solid #d0d7de;border-radius:6px;margin:.6rem 0;padding:.5rem .8rem}
@@ -18,7 +20,7 @@ code,pre{font:13px ui-monospace,monospace;background:#f6f8fa;border-radius:4px}p
 .lock{font-size:12px;color:#57606a}
 </style></head><body>
 <h1 id="title">API reference</h1><p id="desc"></p><div id="ops">Loading…</div>
-<script>
+<script nonce="${nonce}">
 fetch("/api/v1/openapi.json").then(r=>r.json()).then(doc=>{
   const esc=s=>String(s).replace(/[&<>"]/g,c=>({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
   const resolve=s=>s&&s.$ref?doc.components.schemas[s.$ref.split("/").pop()]:s;
@@ -45,4 +47,16 @@ fetch("/api/v1/openapi.json").then(r=>r.json()).then(doc=>{
 }).catch(e=>{document.getElementById("ops").textContent="Could not load the OpenAPI document: "+e});
 </script></body></html>`;
 
-export const docsRoutes = new Hono<AppEnv>().get("/", (c) => c.html(page));
+const csp = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: [NONCE],
+    styleSrc: [NONCE],
+    connectSrc: ["'self'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+});
+
+export const docsRoutes = new Hono<AppEnv & { Variables: SecureHeadersVariables }>().get("/", csp, (c) => c.html(page(c.var.secureHeadersNonce ?? "")));

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorBody } from "../http/errors.ts";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../http/error-handler.ts";
+import { ApiError } from "../http/errors.ts";
 import { createRouter, errors, jsonResponse } from "../http/openapi.ts";
 
 const Liveness = z.object({ status: z.literal("ok") }).openapi("Liveness");
@@ -45,21 +46,18 @@ export const healthRoutes = createRouter()
     async (c) => {
       const started = performance.now();
       const budget = c.var.config.DB_READY_TIMEOUT_MS;
-      let maintenance = { enabled: false, message: null as string | null };
-      try {
-        // One round trip that also reads the maintenance switch.
-        const [row] = await withTimeout(
-          c.var.db.$queryRaw<{ enabled: boolean | null; message: string | null }[]>`SELECT m.enabled, m.message FROM (SELECT 1) AS one LEFT JOIN "MaintenanceMode" m ON m.id = 1`,
-          budget,
-        );
-        maintenance = { enabled: row?.enabled === true, message: row?.enabled ? (row.message ?? null) : null };
-      } catch (error) {
-        const message = error instanceof Timeout ? `The database did not answer within ${budget} ms` : "The database is unreachable";
-        c.header("Retry-After", "5");
-        c.header("Cache-Control", "no-store");
-        return c.json(errorBody("DATABASE_UNAVAILABLE", message), 503);
-      }
-      c.header("Cache-Control", "no-store");
+      // One round trip that also reads the maintenance switch. An unreachable database is the
+      // error handler's 503; a slow one is refused here, within the readiness budget.
+      const [row] = await withTimeout(
+        c.var.db.$queryRaw<{ enabled: boolean | null; message: string | null }[]>`SELECT m.enabled, m.message FROM (SELECT 1) AS one LEFT JOIN "MaintenanceMode" m ON m.id = 1`,
+        budget,
+      ).catch((error: unknown) => {
+        if (!(error instanceof Timeout)) throw error;
+        throw new ApiError(503, "DATABASE_UNAVAILABLE", `The database did not answer within ${budget} ms`, undefined, {
+          "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS),
+        });
+      });
+      const maintenance = { enabled: row?.enabled === true, message: row?.enabled ? (row.message ?? null) : null };
       return c.json({ status: "ok" as const, database: "up" as const, latencyMs: Math.round(performance.now() - started), maintenance }, 200);
     },
   );

@@ -1,12 +1,26 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireAuth } from "../auth/middleware.ts";
-import { isRecordNotFound } from "../db/errors.ts";
-import { inTrash, notDeleted } from "../db/soft-delete.ts";
+import { authenticated } from "../auth/middleware.ts";
+import { notDeleted } from "../db/soft-delete.ts";
+import type { NoteWhereInput } from "../generated/prisma/models.ts";
 import { notFound } from "../http/errors.ts";
-import { bearer, createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
-import { cursorDate, decodeCursor, PageQuery, pageOf, paginate } from "./pagination.ts";
-import { deleteOrPurge, deleteQuery } from "./trash.ts";
-import { NoteSchema, serialize, TrashedNoteSchema } from "./serializers.ts";
+import { createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
+import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../http/pagination.ts";
+import { isoDate, serialize } from "../http/serializers.ts";
+import { trashRoutes } from "../http/trash-routes.ts";
+
+export const NoteSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    content: z.string(),
+    pinned: z.boolean(),
+    projectId: z.string().nullable(),
+    project: z.object({ id: z.string(), name: z.string() }).nullable(),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+  })
+  .openapi("Note");
+const TrashedNoteSchema = NoteSchema.extend({ deletedAt: isoDate }).openapi("TrashedNote");
 
 // Only the columns the API returns, and the project's name in the same SQL statement.
 const select = {
@@ -19,7 +33,6 @@ const select = {
   createdAt: true,
   updatedAt: true,
 } as const;
-const trashSelect = { ...select, deletedAt: true } as const;
 
 const Title = z.string().trim().min(1).max(500);
 const Content = z.string().max(100_000);
@@ -38,18 +51,16 @@ const ListQuery = PageQuery.extend({
   pinned: z.enum(["true", "false"]).optional().openapi({ description: "Only pinned (true) or unpinned (false) notes" }),
 });
 
-const DeleteQuery = deleteQuery("note");
+/** Pinned first, then newest. */
+const pinnedThenNewest = keyset<NoteWhereInput, ["pinned", "createdAt", "id"]>(
+  ["pinned", "createdAt", "id"],
+  z.tuple([z.boolean(), cursorDate, cursorId]),
+);
 
-const Key = z.tuple([z.boolean(), cursorDate, z.string()]);
-const TrashKey = z.tuple([cursorDate, z.string()]);
-
-/** Rows after (pinned, createdAt, id) in the order pinned first, then newest. */
-function after([pinned, createdAt, id]: z.infer<typeof Key>) {
-  const sameDay = [{ pinned, createdAt: { lt: createdAt } }, { pinned, createdAt, id: { lt: id } }];
-  return { OR: pinned ? [{ pinned: false }, ...sameDay] : sameDay };
-}
-
-/** The project a note points to must be the caller's and not in the trash, or it is a 404. */
+/**
+ * The project a note points to must be the caller's and not in the trash; otherwise Prisma's
+ * nested connect finds no Project and the error handler answers 404 "Project not found".
+ */
 const connectProject = (projectId: string, userId: string) => ({ project: { connect: { id: projectId, userId, ...notDeleted } } });
 
 /** On create, no project (absent or null) is simply no link. */
@@ -59,20 +70,17 @@ const projectOnCreate = (projectId: string | null | undefined, userId: string) =
 const projectOnUpdate = (projectId: string | null | undefined, userId: string) =>
   projectId === undefined ? {} : projectId === null ? { project: { disconnect: true } } : connectProject(projectId, userId);
 
-const isMissingProject = (error: unknown) =>
-  isRecordNotFound(error) && /nested connect|'Project'/i.test(String((error as Error).message));
-
 const tags = ["Notes"];
-const auth = { security: bearer, middleware: [requireAuth] };
 
 export const noteRoutes = createRouter()
+  .route("/", trashRoutes({ model: "Note", tags, delegate: (db) => db.note, select, schema: NoteSchema, trashedSchema: TrashedNoteSchema }))
   .openapi(
     createRoute({
       method: "get",
       path: "/",
       tags,
       summary: "List your notes, pinned first, then newest",
-      ...auth,
+      ...authenticated,
       request: { query: ListQuery },
       responses: { 200: jsonResponse(pageOf(NoteSchema, "NotePage"), "A page of notes"), 400: errors[400], 401: errors[401] },
     }),
@@ -83,40 +91,14 @@ export const noteRoutes = createRouter()
           userId: c.var.user.id,
           ...(projectId && { projectId }),
           ...(pinned && { pinned: pinned === "true" }),
-          ...(cursor && after(decodeCursor(cursor, Key))),
+          ...pinnedThenNewest.after(cursor),
         },
-        orderBy: [{ pinned: "desc" }, { createdAt: "desc" }, { id: "desc" }],
+        orderBy: pinnedThenNewest.orderBy,
         take: limit + 1,
         select,
       });
-      const page = paginate(rows, limit, (row) => [row.pinned, row.createdAt.toISOString(), row.id]);
+      const page = pinnedThenNewest.page(rows, limit);
       return c.json({ items: page.items.map(serialize), nextCursor: page.nextCursor }, 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/trash",
-      tags,
-      summary: "Your soft-deleted notes, most recently deleted first",
-      ...auth,
-      request: { query: PageQuery },
-      responses: { 200: jsonResponse(pageOf(TrashedNoteSchema, "TrashedNotePage"), "A page of the trash"), 400: errors[400], 401: errors[401] },
-    }),
-    async (c) => {
-      const { cursor, limit } = c.req.valid("query");
-      const key = cursor ? decodeCursor(cursor, TrashKey) : undefined;
-      const rows = await c.var.db.note.findMany({
-        where: inTrash({
-          userId: c.var.user.id,
-          ...(key && { OR: [{ deletedAt: { lt: key[0] } }, { deletedAt: key[0], id: { lt: key[1] } }] }),
-        }),
-        orderBy: [{ deletedAt: "desc" }, { id: "desc" }],
-        take: limit + 1,
-        select: trashSelect,
-      });
-      const page = paginate(rows, limit, (row) => [(row.deletedAt as Date).toISOString(), row.id]);
-      return c.json({ items: page.items.map((row) => serialize({ ...row, deletedAt: row.deletedAt as Date })), nextCursor: page.nextCursor }, 200);
     },
   )
   .openapi(
@@ -125,23 +107,18 @@ export const noteRoutes = createRouter()
       path: "/",
       tags,
       summary: "Create a note, optionally in one of your projects",
-      ...auth,
+      ...authenticated,
       request: { body: jsonBody(CreateNote) },
       responses: { 201: jsonResponse(NoteSchema, "Created"), 400: errors[400], 401: errors[401], 404: errors[404], 413: errors[413] },
     }),
     async (c) => {
       const { projectId, ...fields } = c.req.valid("json");
       const userId = c.var.user.id;
-      try {
-        const note = await c.var.db.note.create({
-          data: { ...fields, user: { connect: { id: userId } }, ...projectOnCreate(projectId, userId) },
-          select,
-        });
-        return c.json(serialize(note), 201);
-      } catch (error) {
-        if (isRecordNotFound(error)) throw notFound("Project");
-        throw error;
-      }
+      const note = await c.var.db.note.create({
+        data: { ...fields, user: { connect: { id: userId } }, ...projectOnCreate(projectId, userId) },
+        select,
+      });
+      return c.json(serialize(note), 201);
     },
   )
   .openapi(
@@ -150,9 +127,9 @@ export const noteRoutes = createRouter()
       path: "/{id}",
       tags,
       summary: "Read one note",
-      ...auth,
+      ...authenticated,
       request: { params: IdParam },
-      responses: { 200: jsonResponse(NoteSchema, "The note"), 401: errors[401], 404: errors[404] },
+      responses: { 200: jsonResponse(NoteSchema, "The note"), 400: errors[400], 401: errors[401], 404: errors[404] },
     }),
     async (c) => {
       const note = await c.var.db.note.findFirst({ where: { id: c.req.valid("param").id, userId: c.var.user.id }, select });
@@ -166,64 +143,18 @@ export const noteRoutes = createRouter()
       path: "/{id}",
       tags,
       summary: "Change a note (title, content, pinned, project)",
-      ...auth,
+      ...authenticated,
       request: { params: IdParam, body: jsonBody(UpdateNote) },
       responses: { 200: jsonResponse(NoteSchema, "Updated"), 400: errors[400], 401: errors[401], 404: errors[404] },
     }),
     async (c) => {
       const { projectId, ...fields } = c.req.valid("json");
       const userId = c.var.user.id;
-      try {
-        const note = await c.var.db.note.update({
-          where: { id: c.req.valid("param").id, userId },
-          data: { ...fields, ...projectOnUpdate(projectId, userId) },
-          select,
-        });
-        return c.json(serialize(note), 200);
-      } catch (error) {
-        if (isMissingProject(error)) throw notFound("Project");
-        if (isRecordNotFound(error)) throw notFound("Note");
-        throw error;
-      }
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "delete",
-      path: "/{id}",
-      tags,
-      summary: "Move a note to the trash, or with ?permanent=true delete one from the trash for good",
-      ...auth,
-      request: { params: IdParam, query: DeleteQuery },
-      responses: { 204: { description: "Deleted" }, 401: errors[401], 404: errors[404], 409: errors[409] },
-    }),
-    async (c) => {
-      const where = { id: c.req.valid("param").id, userId: c.var.user.id };
-      const db = c.var.db;
-      const ops = {
-        softDelete: () => db.note.softDelete(where),
-        purge: () => db.note.purge(where),
-        isLive: async () => (await db.note.findFirst({ where, select: { id: true } })) !== null,
-      };
-      await deleteOrPurge(ops, c.req.valid("query").permanent === "true", "note");
-      return c.body(null, 204);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/{id}/restore",
-      tags,
-      summary: "Bring a note back from the trash",
-      ...auth,
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(NoteSchema, "Restored"), 401: errors[401], 404: errors[404] },
-    }),
-    async (c) => {
-      const where = { id: c.req.valid("param").id, userId: c.var.user.id };
-      if ((await c.var.db.note.restore(where)) === 0) throw notFound("Note in the trash");
-      const note = await c.var.db.note.findFirst({ where, select });
-      if (!note) throw notFound("Note");
+      const note = await c.var.db.note.update({
+        where: { id: c.req.valid("param").id, userId },
+        data: { ...fields, ...projectOnUpdate(projectId, userId) },
+        select,
+      });
       return c.json(serialize(note), 200);
     },
   );

@@ -32,13 +32,18 @@ describe("app-wide behaviour", () => {
     expect(ok.status).toBe(201);
   });
 
-  it("every response carries a request id; a sane incoming one is echoed", async () => {
-    const generated = await t.request("GET", "/health");
-    expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    const echoed = await t.request("GET", "/health", { headers: { "x-request-id": "abc-123" } });
-    expect(echoed.headers.get("x-request-id")).toBe("abc-123");
-    const refused = await t.request("GET", "/health", { headers: { "x-request-id": "<script>" } });
-    expect(refused.headers.get("x-request-id")).not.toBe("<script>");
+  it("every response carries our own request id; a client's id is kept apart and echoed when sane", async () => {
+    const first = await t.request("GET", "/health");
+    const second = await t.request("GET", "/health");
+    expect(first.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+
+    const claimed = await t.request("GET", "/health", { headers: { "x-request-id": "abc-123", "x-client-request-id": "client-7" } });
+    expect(claimed.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(claimed.headers.get("x-client-request-id")).toBe("client-7");
+
+    const refused = await t.request("GET", "/health", { headers: { "x-client-request-id": "<script>" } });
+    expect(refused.headers.get("x-client-request-id")).toBeNull();
   });
 
   it("serves an OpenAPI 3 document generated from the route schemas", async () => {

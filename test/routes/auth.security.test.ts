@@ -25,13 +25,14 @@ describe("auth: security", () => {
     expect(count).toBe(0);
   });
 
-  it("an expired session answers 401 and its row is removed", async () => {
+  it("an expired session answers 401; a read never writes, so its row is left to the retention cleanup", async () => {
     const user = await t.signup();
     await t.db.session.updateMany({ where: { userId: user.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
-    const res = await t.request("GET", "/api/v1/auth/me", { token: user.token });
-    expect(res.status).toBe(401);
-    expect(res.body.error.message).toMatch(/expired/i);
-    expect(await t.db.session.count({ where: { userId: user.id } })).toBe(0);
+    const { result, sql } = await t.countStatements(() => t.request("GET", "/api/v1/auth/me", { token: user.token }));
+    expect(result.status).toBe(401);
+    expect(result.body.error.message).toMatch(/expired/i);
+    expect(sql.filter((s) => !/^\s*SELECT/i.test(s))).toEqual([]);
+    expect(await t.db.session.count({ where: { userId: user.id } })).toBe(1);
   });
 
   it("logout needs a valid token", async () => {

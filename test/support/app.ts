@@ -1,6 +1,6 @@
 import { afterAll, expect } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { createDb, type Db } from "../../src/db/client.ts";
+import { createDb, dbOptions, type Db } from "../../src/db/client.ts";
 import { loadEnv } from "../../src/env.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { createTestDatabase } from "./database.ts";
@@ -34,9 +34,18 @@ afterAll(async () => {
  */
 export async function createTestApp(overrides: Record<string, string> = {}) {
   const { url } = await createTestDatabase();
-  const config = loadEnv({ APP_ENV: "test", DATABASE_URL: url, PBKDF2_ITERATIONS: "10000", ...overrides });
+  // Every request of app.request() comes from one unknown address: the limits of login and signup
+  // are the rate-limit tests' own business.
+  const config = loadEnv({
+    APP_ENV: "test",
+    DATABASE_URL: url,
+    PBKDF2_ITERATIONS: "10000",
+    AUTH_RATE_LIMIT_ADDRESS: "100000",
+    AUTH_RATE_LIMIT_ACCOUNT: "100000",
+    ...overrides,
+  });
   const statements: string[] = [];
-  const db: Db = createDb(PrismaClient, { url, onQuery: (sql) => statements.push(sql) });
+  const db: Db = createDb(PrismaClient, { ...dbOptions(config, url), onQuery: (sql) => statements.push(sql) });
   const app = createApp({ config, db: () => db });
   opened.push(db);
 

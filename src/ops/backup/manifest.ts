@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
-import { envSchema } from "../../env.ts";
+import { envObject } from "../../env.ts";
 import { BackupError } from "./errors.ts";
 
 /**
@@ -33,7 +33,7 @@ export const manifestSchema = z.object({
   }),
   /** manual: `dbctl backup create`; pre-restore: the safety copy taken before a restore. */
   purpose: z.enum(["manual", "pre-restore"]),
-  environment: envSchema.shape.APP_ENV.unwrap(),
+  environment: envObject.shape.APP_ENV.unwrap(),
   /** The source database's URL with its password masked. */
   database: z.string(),
   createdAt: z.iso.datetime(),

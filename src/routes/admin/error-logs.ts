@@ -1,0 +1,88 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { adminOnly } from "../../auth/middleware.ts";
+import type { ErrorLogWhereInput } from "../../generated/prisma/models.ts";
+import { createRouter, errors, IdParam, jsonResponse } from "../../http/openapi.ts";
+import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../../http/pagination.ts";
+import { isoDate, serialize } from "../../http/serializers.ts";
+
+const ErrorLogSchema = z
+  .object({
+    id: z.string(),
+    timestamp: isoDate.openapi({ description: "When this kind of error was first seen" }),
+    lastSeenAt: isoDate,
+    count: z.number().int().openapi({ description: "How many times it happened" }),
+    level: z.enum(["WARN", "ERROR", "FATAL"]),
+    message: z.string(),
+    route: z.string().nullable(),
+    method: z.string().nullable(),
+    status: z.number().int().nullable(),
+    userId: z.string().nullable().openapi({ description: "The user of the latest occurrence" }),
+    requestId: z.string().nullable().openapi({ description: "The request id of the latest occurrence" }),
+    resolved: z.boolean(),
+    resolvedAt: isoDate.nullable(),
+  })
+  .openapi("ErrorLog");
+
+const select = {
+  id: true,
+  timestamp: true,
+  lastSeenAt: true,
+  count: true,
+  level: true,
+  message: true,
+  route: true,
+  method: true,
+  status: true,
+  userId: true,
+  requestId: true,
+  resolved: true,
+  resolvedAt: true,
+} as const;
+
+const ListQuery = PageQuery.extend({
+  resolved: z.enum(["true", "false"]).optional().openapi({ description: "Only resolved (true) or open (false) errors" }),
+});
+
+const lastSeenFirst = keyset<ErrorLogWhereInput, ["lastSeenAt", "id"]>(["lastSeenAt", "id"], z.tuple([cursorDate, cursorId]));
+
+const tags = ["Admin"];
+const adminErrors = { 401: errors[401], 403: errors[403] };
+
+export const errorLogRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags,
+      summary: "Recorded server errors, one row per kind, most recently seen first (admin)",
+      ...adminOnly,
+      request: { query: ListQuery },
+      responses: { 200: jsonResponse(pageOf(ErrorLogSchema, "ErrorLogPage"), "A page of error logs"), 400: errors[400], ...adminErrors },
+    }),
+    async (c) => {
+      const { cursor, limit, resolved } = c.req.valid("query");
+      const rows = await c.var.db.errorLog.findMany({
+        where: { ...(resolved && { resolved: resolved === "true" }), ...lastSeenFirst.after(cursor) },
+        orderBy: lastSeenFirst.orderBy,
+        take: limit + 1,
+        select,
+      });
+      const page = lastSeenFirst.page(rows, limit);
+      return c.json({ items: page.items.map(serialize), nextCursor: page.nextCursor }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{id}/resolve",
+      tags,
+      summary: "Mark an error as resolved, so retention may remove it; a repeat reopens it (admin)",
+      ...adminOnly,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(ErrorLogSchema, "Resolved"), 400: errors[400], ...adminErrors, 404: errors[404] },
+    }),
+    async (c) => {
+      const row = await c.var.db.errorLog.update({ where: { id: c.req.valid("param").id }, data: { resolved: true, resolvedAt: new Date() }, select });
+      return c.json(serialize(row), 200);
+    },
+  );
