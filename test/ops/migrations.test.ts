@@ -203,7 +203,7 @@ describe("a migration whose row is marked rolled back", () => {
 });
 
 describe("two deploys at the same time", () => {
-  it("apply each migration once: the advisory lock serialises them", async () => {
+  it("apply each migration once: the advisory lock serialises them, CREATE INDEX CONCURRENTLY included", async () => {
     const files = readMigrations(REAL_DIR);
     const first = await connect(racing.url);
     const second = await connect(racing.url);
@@ -227,12 +227,12 @@ describe("two deploys at the same time", () => {
   });
 });
 
-/** Waits (bounded) until `count` sessions are blocked on the migration lock. */
+/** Waits (bounded) until `count` other sessions have asked for the migration lock and are waiting for it. */
 async function waitForLockWaiters(db: Connection, count: number): Promise<void> {
   for (let attempt = 0; attempt < 400; attempt++) {
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [MIGRATE_LOCK_KEY],
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1`,
+      [`%pg_try_advisory_lock(${MIGRATE_LOCK_KEY})%`],
     );
     if (rows[0]?.n === count) return;
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { SqlClient } from "../sql.ts";
 import { planScript } from "./execution.ts";
 import type { MigrationFile } from "./files.ts";
-import { CREATE_MIGRATIONS_TABLE, MIGRATE_LOCK_KEY } from "./history.ts";
+import { CREATE_MIGRATIONS_TABLE, withMigrateLock } from "./history.ts";
 import { migrationStatus, type MigrationStatus } from "./status.ts";
 
 export class MigrationError extends Error {
@@ -54,8 +54,7 @@ const LOCK_NOT_AVAILABLE = "55P03";
  */
 export async function deployMigrations(db: SqlClient, files: MigrationFile[], options: DeployOptions = {}): Promise<DeployResult> {
   const log = options.log ?? (() => {});
-  await db.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK_KEY})`);
-  try {
+  return withMigrateLock(db, async () => {
     await db.query(CREATE_MIGRATIONS_TABLE);
     const status = await migrationStatus(db, files);
     const failed = status.failed[0];
@@ -81,9 +80,7 @@ export async function deployMigrations(db: SqlClient, files: MigrationFile[], op
       applied.push(file.name);
     }
     return { applied, modified: status.modified };
-  } finally {
-    await db.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK_KEY})`).catch(() => {});
-  }
+  });
 }
 
 async function applyOne(db: SqlClient, file: MigrationFile, options: DeployOptions, log: (line: string) => void): Promise<void> {

@@ -18,6 +18,28 @@ export const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migr
 /** Prisma Migrate's advisory lock key: holding it keeps Prisma and dbctl from running at once. */
 export const MIGRATE_LOCK_KEY = 72707369;
 
+const LOCK_POLL_MS = 100;
+
+/**
+ * Runs `work` holding Prisma's migration lock, waiting for another deploy, rollback or reset to
+ * finish first. It asks with pg_try_advisory_lock between pauses instead of blocking inside
+ * pg_advisory_lock: a session blocked inside a statement holds a snapshot, and the deploy that
+ * holds the lock builds its CREATE INDEX CONCURRENTLY only after every older snapshot is gone,
+ * so it would wait for the waiter that waits for it, a deadlock PostgreSQL ends by failing one.
+ */
+export async function withMigrateLock<T>(db: SqlClient, work: () => Promise<T>): Promise<T> {
+  for (;;) {
+    const { rows } = await db.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${MIGRATE_LOCK_KEY}) AS locked`);
+    if (rows[0]?.locked) break;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+  try {
+    return await work();
+  } finally {
+    await db.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK_KEY})`).catch(() => {});
+  }
+}
+
 export interface MigrationRow {
   id: string;
   checksum: string;

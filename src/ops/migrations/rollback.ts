@@ -1,7 +1,7 @@
 import type { SqlClient } from "../sql.ts";
 import { planScript } from "./execution.ts";
 import type { MigrationFile } from "./files.ts";
-import { isApplied, isFailed, MIGRATE_LOCK_KEY, readHistory } from "./history.ts";
+import { isApplied, isFailed, readHistory, withMigrateLock } from "./history.ts";
 import { readRollback, rollbackPath, type RollbackFile } from "./rollback-files.ts";
 
 export class RollbackError extends Error {
@@ -44,8 +44,7 @@ export interface RollbackResult extends RollbackPlan {
  */
 export async function rollbackMigrations(db: SqlClient, files: MigrationFile[], options: RollbackOptions): Promise<RollbackResult> {
   const log = options.log ?? (() => {});
-  await db.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK_KEY})`);
-  try {
+  return withMigrateLock(db, async () => {
     const plan = await planRollback(db, files, options);
     if (options.dryRun) return { ...plan, rolledBack: [], dryRun: true };
     const rolledBack: string[] = [];
@@ -89,9 +88,7 @@ export async function rollbackMigrations(db: SqlClient, files: MigrationFile[], 
       rolledBack.push(step.name);
     }
     return { ...plan, rolledBack, dryRun: false };
-  } finally {
-    await db.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK_KEY})`).catch(() => {});
-  }
+  });
 }
 
 async function planRollback(db: SqlClient, files: MigrationFile[], options: RollbackOptions): Promise<RollbackPlan> {
