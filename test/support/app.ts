@@ -1,5 +1,6 @@
+import { testClient } from "hono/testing";
 import { afterAll, expect } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { createApp, type AppDeps } from "../../src/app.ts";
 import { createDb, dbOptions, type Db } from "../../src/db/client.ts";
 import { loadEnv } from "../../src/env.ts";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
@@ -30,9 +31,11 @@ afterAll(async () => {
 
 /**
  * The real app on a database of this file's own: requests go through `app.request()`, queries
- * through real Prisma to real Postgres. `statements` counts the SQL each request sends.
+ * through real Prisma to real Postgres. `client` is Hono's typed test client of the app (paths,
+ * bodies and responses typed from the routes); `request` sends anything at all, for the requests
+ * a typed client would refuse to build. `statements` counts the SQL each request sends.
  */
-export async function createTestApp(overrides: Record<string, string> = {}) {
+export async function createTestApp(overrides: Record<string, string> = {}, deps: Partial<Omit<AppDeps, "config" | "db">> = {}) {
   const { url } = await createTestDatabase();
   // Every request of app.request() comes from one unknown address: the limits of login and signup
   // are the rate-limit tests' own business.
@@ -46,8 +49,22 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
   });
   const statements: string[] = [];
   const db: Db = createDb(PrismaClient, { ...dbOptions(config, url), onQuery: (sql) => statements.push(sql) });
-  const app = createApp({ config, db: () => db });
+  const app = createApp({ config, db: () => db, ...deps });
   opened.push(db);
+  // Every request, typed or raw, is checked for a 500.
+  const tracked = new Proxy(app, {
+    get(target, property, receiver) {
+      if (property !== "request") return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<typeof app.request>) => {
+        const response = await target.request(...args);
+        if (response.status >= 500 && response.status !== 503) serverErrors.push(`${args[1]?.method ?? "GET"} ${String(args[0])} -> ${response.status}`);
+        return response;
+      };
+    },
+  });
+  const client = testClient(tracked);
+  /** Request options that authenticate as the token's user. */
+  const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
@@ -59,8 +76,7 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
     } else if (options.raw !== undefined) {
       headers["content-type"] ??= "application/json";
     }
-    const response = await app.request(path, { method, headers, body });
-    if (response.status >= 500 && response.status !== 503) serverErrors.push(`${method} ${path} -> ${response.status}`);
+    const response = await tracked.request(path, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = text;
     if ((response.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
@@ -85,5 +101,5 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
     return { result, count: sql.length, sql };
   }
 
-  return { app, db, url, config, request, signup, countStatements };
+  return { app, client, as, db, url, config, request, signup, countStatements };
 }
