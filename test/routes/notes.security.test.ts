@@ -1,60 +1,28 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTestApp } from "../support/app.ts";
+import { describeOwnedResource, operationsUnder } from "../support/security-matrix.ts";
 
-let t: Awaited<ReturnType<typeof createTestApp>>;
+const t = await createTestApp();
 let alice: { token: string; id: string };
 let bob: { token: string; id: string };
 beforeAll(async () => {
-  t = await createTestApp();
   alice = await t.signup();
   bob = await t.signup();
 });
 
 const secret = "alice's secret note";
 
-describe("notes: security", () => {
-  it.each([
-    ["GET", "/api/v1/notes"],
-    ["GET", "/api/v1/notes/trash"],
-    ["POST", "/api/v1/notes"],
-    ["GET", "/api/v1/notes/x"],
-    ["PATCH", "/api/v1/notes/x"],
-    ["DELETE", "/api/v1/notes/x"],
-    ["POST", "/api/v1/notes/x/restore"],
-  ])("%s %s without a token answers 401", async (method, path) => {
-    const res = await t.request(method, path, { body: method === "GET" || method === "DELETE" ? undefined : { title: "x" } });
-    expect(res.status).toBe(401);
-  });
+describeOwnedResource("notes", t, await operationsUnder(t, "/api/v1/notes"), {
+  prefix: "/api/v1/notes",
+  bodies: { "POST /api/v1/notes": { title: "x" }, "PATCH /api/v1/notes/{id}": { title: "pwned", pinned: true } },
+  create: async (app, token) => {
+    const res = await app.client.api.v1.notes.$post({ json: { title: secret } }, app.as(token));
+    if (res.status !== 201) throw new Error(`could not create a note: ${res.status}`);
+    return (await res.json()).id;
+  },
+});
 
-  describe("another user's note is a 404 on every id route, and stays untouched", () => {
-    it.each([
-      ["GET", "", undefined],
-      ["PATCH", "", { title: "pwned", pinned: true }],
-      ["DELETE", "", undefined],
-      ["DELETE", "?permanent=true", undefined],
-      ["POST", "/restore", undefined],
-    ])("live note: %s%s", async (method, suffix, body) => {
-      const { body: note } = await t.request("POST", "/api/v1/notes", { token: alice.token, body: { title: secret } });
-      const res = await t.request(method, `/api/v1/notes/${note.id}${suffix}`, { token: bob.token, body });
-      expect(res.status).toBe(404);
-      expect(JSON.stringify(res.body)).not.toContain(secret);
-      expect((await t.request("GET", `/api/v1/notes/${note.id}`, { token: alice.token })).body).toEqual(note);
-    });
-
-    it.each([
-      ["GET", ""],
-      ["DELETE", "?permanent=true"],
-      ["POST", "/restore"],
-    ])("trashed note: %s%s", async (method, suffix) => {
-      const { body: note } = await t.request("POST", "/api/v1/notes", { token: alice.token, body: { title: secret } });
-      await t.request("DELETE", `/api/v1/notes/${note.id}`, { token: alice.token });
-      const res = await t.request(method, `/api/v1/notes/${note.id}${suffix}`, { token: bob.token });
-      expect(res.status).toBe(404);
-      const trash = await t.request("GET", "/api/v1/notes/trash?limit=100", { token: alice.token });
-      expect(trash.body.items.map((n: { id: string }) => n.id)).toContain(note.id);
-    });
-  });
-
+describe("notes: security beyond the matrix", () => {
   it("a note cannot be created in, or moved into, another user's project (404, nothing written)", async () => {
     const { body: project } = await t.request("POST", "/api/v1/projects", { token: alice.token, body: { name: "alice's project" } });
     const before = await t.db.note.count();
@@ -85,5 +53,11 @@ describe("notes: security", () => {
       const res = await t.request("GET", path, { token: bob.token });
       expect(JSON.stringify(res.body)).not.toContain(secret);
     }
+  });
+
+  it("a user id in the body cannot assign a note to someone else", async () => {
+    const res = await t.request("POST", "/api/v1/notes", { token: bob.token, body: { title: "sneaky", userId: alice.id } });
+    expect(res.status).toBe(201);
+    expect((await t.db.note.findUniqueOrThrow({ where: { id: res.body.id } })).userId).toBe(bob.id);
   });
 });

@@ -1,59 +1,26 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTestApp } from "../support/app.ts";
+import { describeOwnedResource, operationsUnder } from "../support/security-matrix.ts";
 
-let t: Awaited<ReturnType<typeof createTestApp>>;
+const t = await createTestApp();
 let alice: { token: string; id: string };
 let bob: { token: string; id: string };
 beforeAll(async () => {
-  t = await createTestApp();
   alice = await t.signup();
   bob = await t.signup();
 });
 
-describe("projects: security", () => {
-  it.each([
-    ["GET", "/api/v1/projects"],
-    ["GET", "/api/v1/projects/trash"],
-    ["POST", "/api/v1/projects"],
-    ["GET", "/api/v1/projects/x"],
-    ["PATCH", "/api/v1/projects/x"],
-    ["DELETE", "/api/v1/projects/x"],
-    ["POST", "/api/v1/projects/x/restore"],
-  ])("%s %s without a token answers 401", async (method, path) => {
-    const res = await t.request(method, path, { body: method === "GET" || method === "DELETE" ? undefined : { name: "x" } });
-    expect(res.status).toBe(401);
-  });
+describeOwnedResource("projects", t, await operationsUnder(t, "/api/v1/projects"), {
+  prefix: "/api/v1/projects",
+  bodies: { "POST /api/v1/projects": { name: "x" }, "PATCH /api/v1/projects/{id}": { name: "pwned" } },
+  create: async (app, token) => {
+    const res = await app.client.api.v1.projects.$post({ json: { name: "alice's" } }, app.as(token));
+    if (res.status !== 201) throw new Error(`could not create a project: ${res.status}`);
+    return (await res.json()).id;
+  },
+});
 
-  describe("another user's project is a 404 on every id route, and stays untouched", () => {
-    it.each([
-      ["GET", "", undefined],
-      ["PATCH", "", { name: "pwned" }],
-      ["DELETE", "", undefined],
-      ["POST", "/restore", undefined],
-    ])("live project: %s%s", async (method, suffix, body) => {
-      const { body: project } = await t.request("POST", "/api/v1/projects", { token: alice.token, body: { name: "alice's" } });
-      const res = await t.request(method, `/api/v1/projects/${project.id}${suffix}`, { token: bob.token, body });
-      expect(res.status).toBe(404);
-      expect(JSON.stringify(res.body)).not.toContain("alice's");
-      const still = await t.request("GET", `/api/v1/projects/${project.id}`, { token: alice.token });
-      expect(still.status).toBe(200);
-      expect(still.body).toEqual(project);
-    });
-
-    it.each([
-      ["DELETE", "?permanent=true"],
-      ["POST", "/restore"],
-      ["GET", ""],
-    ])("trashed project: %s%s", async (method, suffix) => {
-      const { body: project } = await t.request("POST", "/api/v1/projects", { token: alice.token, body: { name: "alice's trash" } });
-      await t.request("DELETE", `/api/v1/projects/${project.id}`, { token: alice.token });
-      const res = await t.request(method, `/api/v1/projects/${project.id}${suffix}`, { token: bob.token });
-      expect(res.status).toBe(404);
-      const trash = await t.request("GET", "/api/v1/projects/trash?limit=100", { token: alice.token });
-      expect(trash.body.items.map((p: { id: string }) => p.id)).toContain(project.id);
-    });
-  });
-
+describe("projects: security beyond the matrix", () => {
   it("lists and trash show only the caller's projects", async () => {
     const { body: mine } = await t.request("POST", "/api/v1/projects", { token: bob.token, body: { name: "bob's" } });
     const { body: theirs } = await t.request("POST", "/api/v1/projects", { token: alice.token, body: { name: "alice's other" } });
