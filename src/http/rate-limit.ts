@@ -55,7 +55,8 @@ function limiter(options: {
     ...common,
     windowMs: WINDOW_SECONDS * 1_000,
     limit: options.limit,
-    standardHeaders: "draft-6",
+    // The address's budget is the one a client can plan with; an account's count of failures is not advertised.
+    standardHeaders: options.failuresOnly ? false : "draft-6",
     skipSuccessfulRequests: options.failuresOnly ?? false,
   });
 }
