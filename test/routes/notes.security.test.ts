@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTestApp } from "../support/app.ts";
+import { createTestApp, json } from "../support/app.ts";
 import { describeOwnedResource, operationsUnder } from "../support/security-matrix.ts";
 
 const t = await createTestApp();
@@ -15,11 +15,7 @@ const secret = "alice's secret note";
 describeOwnedResource("notes", t, await operationsUnder(t, "/api/v1/notes"), {
   prefix: "/api/v1/notes",
   bodies: { "POST /api/v1/notes": { title: "x" }, "PATCH /api/v1/notes/{id}": { title: "pwned", pinned: true } },
-  create: async (app, token) => {
-    const res = await app.client.api.v1.notes.$post({ json: { title: secret } }, app.as(token));
-    if (res.status !== 201) throw new Error(`could not create a note: ${res.status}`);
-    return (await res.json()).id;
-  },
+  create: async (app, token) => (await json(app.client.api.v1.notes.$post({ json: { title: secret } }, app.as(token)), 201)).id,
 });
 
 describe("notes: security beyond the matrix", () => {

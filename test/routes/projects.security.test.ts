@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTestApp } from "../support/app.ts";
+import { createTestApp, json } from "../support/app.ts";
 import { describeOwnedResource, operationsUnder } from "../support/security-matrix.ts";
 
 const t = await createTestApp();
@@ -13,11 +13,7 @@ beforeAll(async () => {
 describeOwnedResource("projects", t, await operationsUnder(t, "/api/v1/projects"), {
   prefix: "/api/v1/projects",
   bodies: { "POST /api/v1/projects": { name: "x" }, "PATCH /api/v1/projects/{id}": { name: "pwned" } },
-  create: async (app, token) => {
-    const res = await app.client.api.v1.projects.$post({ json: { name: "alice's" } }, app.as(token));
-    if (res.status !== 201) throw new Error(`could not create a project: ${res.status}`);
-    return (await res.json()).id;
-  },
+  create: async (app, token) => (await json(app.client.api.v1.projects.$post({ json: { name: "alice's" } }, app.as(token)), 201)).id,
 });
 
 describe("projects: security beyond the matrix", () => {

@@ -20,6 +20,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** Checks a typed client's response status; the response is then typed as the route answers with that status. */
+export function expectStatus<R extends { status: number }, S extends R["status"]>(res: R, status: S): asserts res is Extract<R, { status: S }> {
+  expect(res.status).toBe(status);
+}
+
+/** The JSON of a typed client's response after checking its status, typed as the route answers with that status. */
+export async function json<R extends { status: number; json(): Promise<unknown> }, S extends R["status"]>(pending: Promise<R>, status: S) {
+  const res = await pending;
+  expectStatus(res, status);
+  return (await res.json()) as Awaited<ReturnType<Extract<R, { status: S }>["json"]>>;
+}
+
 // Registered when a test file imports this module (hooks registered inside beforeAll may never
 // run). A 500 is a bug even in a test that asserts something else: every file checks it had none.
 const opened: Db[] = [];
