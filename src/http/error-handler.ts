@@ -29,10 +29,8 @@ export function renderError(error: unknown, c: Context<AppEnv>, background?: (wo
   if (failure) return renderDatabaseFailure(failure, c);
 
   const occurrence = { error, method: c.req.method, route: c.req.routePath, status: 500, userId: c.get("user")?.id, requestId: c.var.requestId };
-  const e = error instanceof Error ? error : new Error(String(error));
-  console.error(`[${c.var.requestId}] ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
   // Best effort, after the response: logging must neither fail nor slow the request.
-  const work = recordError(c.var.db, occurrence).catch(() => {});
+  const work = recordError(c.var.db, occurrence, c.req.path).catch(() => {});
   background?.(work);
   return c.json(errorBody("INTERNAL_ERROR", `Something went wrong; quote request id ${c.var.requestId}`), 500);
 }

@@ -42,10 +42,32 @@ export async function errorFingerprint(occurrence: Pick<ErrorOccurrence, "error"
   return sha256Hex([occurrence.method, occurrence.route, errorClass(occurrence.error), normalize(message)].join("\n"));
 }
 
-export async function recordError(db: Db, occurrence: ErrorOccurrence): Promise<void> {
+/** When each fingerprint's stack was last written to the console by this process (bounded). */
+const stackLogged = new Map<string, number>();
+const STACK_EVERY_MS = 60_000;
+
+/** The console gets the stack of a kind of error once a minute, and one line for each repeat. */
+function logToConsole(occurrence: ErrorOccurrence, e: Error, fingerprint: string, path: string): void {
+  const now = Date.now();
+  const repeat = now - (stackLogged.get(fingerprint) ?? -Infinity) < STACK_EVERY_MS;
+  if (!repeat) {
+    if (stackLogged.size >= 1_000) stackLogged.clear();
+    stackLogged.set(fingerprint, now);
+  }
+  const head = `[${occurrence.requestId}] ${occurrence.method} ${path}:`;
+  console.error(repeat ? `${head} ${errorClass(e)} again (stack logged within the last minute)` : `${head} ${e.stack ?? e.message}`);
+}
+
+/**
+ * Records one occurrence: the console line, then the ErrorLog row. `path` is the request's own
+ * path, for the console only; the row keeps the route pattern.
+ */
+export async function recordError(db: Db, occurrence: ErrorOccurrence, path: string): Promise<void> {
+  const e = occurrence.error instanceof Error ? occurrence.error : new Error(String(occurrence.error));
+  const fingerprint = await errorFingerprint(occurrence);
+  logToConsole(occurrence, e, fingerprint, path);
   const maintenance = await db.maintenanceMode.findUnique({ where: { id: 1 }, select: { enabled: true } });
   if (maintenance?.enabled) return;
-  const e = occurrence.error instanceof Error ? occurrence.error : new Error(String(occurrence.error));
   const now = new Date();
   const latest = {
     lastSeenAt: now,
@@ -55,7 +77,6 @@ export async function recordError(db: Db, occurrence: ErrorOccurrence): Promise<
     userId: occurrence.userId ?? null,
     requestId: occurrence.requestId,
   };
-  const fingerprint = await errorFingerprint(occurrence);
   // One statement (INSERT ... ON CONFLICT DO UPDATE): concurrent repeats count, none is lost.
   await db.errorLog.upsert({
     where: { fingerprint },

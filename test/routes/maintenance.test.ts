@@ -7,12 +7,15 @@ import { createTestApp } from "../support/app.ts";
 let t: Awaited<ReturnType<typeof createTestApp>>;
 let sql: Connection;
 let user: { token: string; id: string; email: string };
+let expired: { token: string; id: string };
 let noteId: string;
 
 beforeAll(async () => {
   t = await createTestApp();
   sql = await connect(t.url);
   user = await t.signup();
+  expired = await t.signup();
+  await t.db.session.updateMany({ where: { userId: expired.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
   noteId = (await t.request("POST", "/api/v1/notes", { token: user.token, body: { title: "before maintenance" } })).body.id;
 });
 afterAll(async () => sql?.close());
@@ -52,6 +55,30 @@ describe("maintenance mode", () => {
   it("reads cost nothing extra while it is on", async () => {
     const { count } = await t.countStatements(() => t.request("GET", "/api/v1/notes", { token: user.token }));
     expect(count).toBeLessThanOrEqual(2);
+  });
+
+  it("nothing is written while it is on but a login's session and a logout's delete", async () => {
+    await setMaintenance(sql, true, "Restoring");
+    try {
+      const { sql: statements } = await t.countStatements(async () => {
+        expect((await t.request("GET", "/api/v1/notes", { token: user.token })).status).toBe(200);
+        expect((await t.request("GET", `/api/v1/notes/${noteId}`, { token: user.token })).status).toBe(200);
+        expect((await t.request("GET", "/api/v1/auth/me", { token: expired.token })).status).toBe(401);
+        expect((await t.request("GET", "/api/v1/notes/missing", { token: user.token })).status).toBe(404);
+        expect((await t.request("POST", "/api/v1/projects", { token: user.token, body: { name: "refused" } })).status).toBe(503);
+        expect((await t.request("DELETE", `/api/v1/notes/${noteId}`, { token: user.token })).status).toBe(503);
+        const login = await t.request("POST", "/api/v1/auth/login", { body: { email: user.email, password: "password-123" } });
+        expect(login.status).toBe(200);
+        expect((await t.request("POST", "/api/v1/auth/logout", { token: login.body.token })).status).toBe(204);
+      });
+      const writes = statements.filter((s) => /^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b/i.test(s));
+      expect(writes).toHaveLength(2);
+      expect(writes[0]).toMatch(/^INSERT INTO "public"\."Session"/);
+      expect(writes[1]).toMatch(/^DELETE FROM "public"\."Session"/);
+      expect(await t.db.session.count({ where: { userId: expired.id } })).toBe(1);
+    } finally {
+      await setMaintenance(sql, false, null);
+    }
   });
 
   it("dbctl maintenance off/on/status flips the same switch the API reads", async () => {
