@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { createDb, type Db } from "../../src/db/client.ts";
-import { inTrash, notDeleted } from "../../src/db/soft-delete.ts";
+import { inTrash, notDeleted, relationsOf, type RuntimeDataModel } from "../../src/db/soft-delete.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 let db: Db;
@@ -117,5 +117,58 @@ describe("soft-delete extension", () => {
     await db.note.softDelete({ id: row.id });
     expect((await db.note.findMany({ where: inTrash({ userId }) })).map((r) => r.id)).toContain(row.id);
     expect((await db.note.findMany({ where: { userId, ...notDeleted } })).map((r) => r.id)).not.toContain(row.id);
+  });
+});
+
+describe("the filter's relations come from Prisma's runtime data model", () => {
+  const dataModel = () => (db as unknown as { _runtimeDataModel: RuntimeDataModel })._runtimeDataModel;
+
+  it("knows every relation of the schema, and which models are soft deleted", () => {
+    const { relations, softModels } = relationsOf(dataModel());
+    const schemaRelations = Object.entries(dataModel().models).flatMap(([model, { fields }]) =>
+      fields.filter((f) => f.kind === "object").map((f) => `${model}.${f.name} -> ${f.type}`),
+    );
+    const known = Object.entries(relations).flatMap(([model, fields]) => Object.entries(fields).map(([field, rel]) => `${model}.${field} -> ${rel.model}`));
+    expect(known.sort()).toEqual(schemaRelations.sort());
+    expect(schemaRelations.length).toBeGreaterThan(0);
+    expect([...softModels].sort()).toEqual(["Note", "Project"]);
+  });
+
+  it("refuses a data model with a relation it does not know, naming it", () => {
+    const base = dataModel();
+    const withComment: RuntimeDataModel = {
+      models: {
+        ...base.models,
+        Comment: { fields: [{ name: "note", kind: "object", type: "Note", relationName: "CommentToNote" }] },
+      },
+    };
+    expect(() => relationsOf(withComment)).toThrow(/Comment\.note/);
+  });
+
+  it("no relation of any model brings a row from the trash", async () => {
+    // One row of every model that has a relation to a soft-deleted model, each linked to rows in the trash.
+    const trashedProject = await project();
+    const liveProject = await project();
+    const trashedNote = await note({ projectId: liveProject.id });
+    const noteInTrashedProject = await note({ projectId: trashedProject.id });
+    await db.project.softDelete({ id: trashedProject.id });
+    await db.note.softDelete({ id: trashedNote.id });
+    const trashed = [trashedProject.id, trashedNote.id];
+    const sources: Record<string, { id: string }> = { User: { id: userId }, Project: liveProject, Note: noteInTrashedProject };
+
+    const { relations, softModels } = relationsOf(dataModel());
+    for (const [model, fields] of Object.entries(relations)) {
+      for (const [field, rel] of Object.entries(fields)) {
+        if (!softModels.has(rel.model)) continue;
+        const source = sources[model];
+        if (!source) throw new Error(`No fixture row of ${model} to check ${model}.${field}: add one to this test.`);
+        const delegate = (db as unknown as Record<string, { findMany(args: object): Promise<unknown[]> }>)[model.charAt(0).toLowerCase() + model.slice(1)];
+        const rows = await delegate?.findMany({ where: { id: source.id }, include: { [field]: true } });
+        expect(rows, `${model}.${field}`).toHaveLength(1);
+        const seen = JSON.stringify(rows);
+        // A live row may point at a trashed one (its foreign key); no trashed row itself may appear.
+        for (const id of trashed) expect(seen, `${model}.${field} shows a row from the trash`).not.toContain(`"id":"${id}"`);
+      }
+    }
   });
 });
