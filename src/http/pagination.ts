@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { fromBase64Url, toBase64Url } from "../auth/crypto.ts";
 import { validationFailed } from "./errors.ts";
+import { serialize } from "./serializers.ts";
 import { findUnstorable } from "./storable.ts";
 
 /**
@@ -56,16 +57,17 @@ function below(value: SortValue): unknown {
 }
 
 /**
- * One keyset, descending on every field (the last one unique, the id): its `orderBy`, the filter
- * for the rows after a cursor, and the page with the cursor of its last row.
+ * One keyset, descending on every field (the last one unique, the id). `fetch` runs a page's
+ * query (the caller's findMany, given the keyset's filter, order and `limit + 1`) and answers the
+ * page: its rows serialized, and the cursor of the last one when there are more.
  * `W` is the model's where-input the filter is spread into.
  */
 export function keyset<W, const F extends readonly string[]>(fields: F, schema: z.ZodType<SortValue[]>) {
   const orderBy = fields.map((field) => ({ [field]: "desc" as const })) as { [K in F[number]]: "desc" }[];
 
   /** Rows after (v0, v1, ...): for each field, equal on the ones before it and below on it. */
-  function after(cursor: string | undefined): W | undefined {
-    if (cursor === undefined) return undefined;
+  function after(cursor: string | undefined): W {
+    if (cursor === undefined) return {} as W;
     const values = decodeCursor(cursor, schema);
     if (values.length !== fields.length) throw invalidCursor();
     const OR: Record<string, unknown>[] = [];
@@ -79,13 +81,23 @@ export function keyset<W, const F extends readonly string[]>(fields: F, schema: 
     return { OR } as W;
   }
 
-  /** Takes `limit + 1` rows, returns `limit` and a cursor built from the last row kept. */
-  function page<Row extends { [K in F[number]]: unknown }>(rows: Row[], limit: number) {
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    const key = last ? fields.map((field) => { const v = last[field as F[number]]; return v instanceof Date ? v.toISOString() : v; }) : [];
-    return { items, nextCursor: rows.length > limit && last ? toBase64Url(encoder.encode(JSON.stringify(key))) : null };
+  function cursorOf(row: { [K in F[number]]: unknown }): string {
+    const key = fields.map((field) => {
+      const value = row[field as F[number]];
+      return value instanceof Date ? value.toISOString() : value;
+    });
+    return toBase64Url(encoder.encode(JSON.stringify(key)));
   }
 
-  return { orderBy, after, page };
+  async function fetch<Row extends { [K in F[number]]: unknown }>(
+    page: { cursor?: string; limit: number },
+    query: (args: { where: W; orderBy: typeof orderBy; take: number }) => Promise<Row[]>,
+  ) {
+    const rows = await query({ where: after(page.cursor), orderBy, take: page.limit + 1 });
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return { items: items.map(serialize), nextCursor: rows.length > page.limit && last ? cursorOf(last) : null };
+  }
+
+  return { fetch };
 }

@@ -2,11 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { authenticated } from "../auth/middleware.ts";
 import { notDeleted } from "../db/soft-delete.ts";
 import type { NoteWhereInput } from "../generated/prisma/models.ts";
-import { notFound } from "../http/errors.ts";
 import { createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../http/pagination.ts";
 import { isoDate, serialize } from "../http/serializers.ts";
-import { trashRoutes } from "../http/trash-routes.ts";
+import { ownedRoutes } from "../http/owned-routes.ts";
 
 export const NoteSchema = z
   .object({
@@ -73,7 +72,7 @@ const projectOnUpdate = (projectId: string | null | undefined, userId: string) =
 const tags = ["Notes"];
 
 export const noteRoutes = createRouter()
-  .route("/", trashRoutes({ model: "Note", tags, delegate: (db) => db.note, select, schema: NoteSchema, trashedSchema: TrashedNoteSchema }))
+  .route("/", ownedRoutes({ model: "Note", tags, delegate: (db) => db.note, select, schema: NoteSchema, trashedSchema: TrashedNoteSchema }))
   .openapi(
     createRoute({
       method: "get",
@@ -85,20 +84,9 @@ export const noteRoutes = createRouter()
       responses: { 200: jsonResponse(pageOf(NoteSchema, "NotePage"), "A page of notes"), 400: errors[400], 401: errors[401] },
     }),
     async (c) => {
-      const { cursor, limit, projectId, pinned } = c.req.valid("query");
-      const rows = await c.var.db.note.findMany({
-        where: {
-          userId: c.var.user.id,
-          ...(projectId && { projectId }),
-          ...(pinned && { pinned: pinned === "true" }),
-          ...pinnedThenNewest.after(cursor),
-        },
-        orderBy: pinnedThenNewest.orderBy,
-        take: limit + 1,
-        select,
-      });
-      const page = pinnedThenNewest.page(rows, limit);
-      return c.json({ items: page.items.map(serialize), nextCursor: page.nextCursor }, 200);
+      const { projectId, pinned, ...page } = c.req.valid("query");
+      const filter = { userId: c.var.user.id, ...(projectId && { projectId }), ...(pinned && { pinned: pinned === "true" }) };
+      return c.json(await pinnedThenNewest.fetch(page, (q) => c.var.db.note.findMany({ ...q, where: { ...filter, ...q.where }, select })), 200);
     },
   )
   .openapi(
@@ -119,22 +107,6 @@ export const noteRoutes = createRouter()
         select,
       });
       return c.json(serialize(note), 201);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/{id}",
-      tags,
-      summary: "Read one note",
-      ...authenticated,
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(NoteSchema, "The note"), 400: errors[400], 401: errors[401], 404: errors[404] },
-    }),
-    async (c) => {
-      const note = await c.var.db.note.findFirst({ where: { id: c.req.valid("param").id, userId: c.var.user.id }, select });
-      if (!note) throw notFound("Note");
-      return c.json(serialize(note), 200);
     },
   )
   .openapi(

@@ -1,11 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticated } from "../auth/middleware.ts";
 import type { ProjectWhereInput } from "../generated/prisma/models.ts";
-import { notFound } from "../http/errors.ts";
 import { createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
 import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../http/pagination.ts";
 import { isoDate, serialize } from "../http/serializers.ts";
-import { trashRoutes } from "../http/trash-routes.ts";
+import { ownedRoutes } from "../http/owned-routes.ts";
 
 export const ProjectSchema = z
   .object({
@@ -40,7 +39,7 @@ const tags = ["Projects"];
 export const projectRoutes = createRouter()
   .route(
     "/",
-    trashRoutes({ model: "Project", tags, delegate: (db) => db.project, select, schema: ProjectSchema, trashedSchema: TrashedProjectSchema }),
+    ownedRoutes({ model: "Project", tags, delegate: (db) => db.project, select, schema: ProjectSchema, trashedSchema: TrashedProjectSchema }),
   )
   .openapi(
     createRoute({
@@ -53,15 +52,8 @@ export const projectRoutes = createRouter()
       responses: { 200: jsonResponse(pageOf(ProjectSchema, "ProjectPage"), "A page of projects"), 400: errors[400], 401: errors[401] },
     }),
     async (c) => {
-      const { cursor, limit } = c.req.valid("query");
-      const rows = await c.var.db.project.findMany({
-        where: { userId: c.var.user.id, ...newestFirst.after(cursor) },
-        orderBy: newestFirst.orderBy,
-        take: limit + 1,
-        select,
-      });
-      const page = newestFirst.page(rows, limit);
-      return c.json({ items: page.items.map(serialize), nextCursor: page.nextCursor }, 200);
+      const userId = c.var.user.id;
+      return c.json(await newestFirst.fetch(c.req.valid("query"), (q) => c.var.db.project.findMany({ ...q, where: { userId, ...q.where }, select })), 200);
     },
   )
   .openapi(
@@ -77,22 +69,6 @@ export const projectRoutes = createRouter()
     async (c) => {
       const project = await c.var.db.project.create({ data: { ...c.req.valid("json"), userId: c.var.user.id }, select });
       return c.json(serialize(project), 201);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/{id}",
-      tags,
-      summary: "Read one project",
-      ...authenticated,
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(ProjectSchema, "The project"), 400: errors[400], 401: errors[401], 404: errors[404] },
-    }),
-    async (c) => {
-      const project = await c.var.db.project.findFirst({ where: { id: c.req.valid("param").id, userId: c.var.user.id }, select });
-      if (!project) throw notFound("Project");
-      return c.json(serialize(project), 200);
     },
   )
   .openapi(

@@ -60,15 +60,9 @@ export const errorLogRoutes = createRouter()
       responses: { 200: jsonResponse(pageOf(ErrorLogSchema, "ErrorLogPage"), "A page of error logs"), 400: errors[400], ...adminErrors },
     }),
     async (c) => {
-      const { cursor, limit, resolved } = c.req.valid("query");
-      const rows = await c.var.db.errorLog.findMany({
-        where: { ...(resolved && { resolved: resolved === "true" }), ...lastSeenFirst.after(cursor) },
-        orderBy: lastSeenFirst.orderBy,
-        take: limit + 1,
-        select,
-      });
-      const page = lastSeenFirst.page(rows, limit);
-      return c.json({ items: page.items.map(serialize), nextCursor: page.nextCursor }, 200);
+      const { resolved, ...page } = c.req.valid("query");
+      const filter = resolved ? { resolved: resolved === "true" } : {};
+      return c.json(await lastSeenFirst.fetch(page, (q) => c.var.db.errorLog.findMany({ ...q, where: { ...filter, ...q.where }, select })), 200);
     },
   )
   .openapi(

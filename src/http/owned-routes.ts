@@ -8,10 +8,12 @@ import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "./pagination.ts
 import { serialize } from "./serializers.ts";
 
 /**
- * The trash, one way for every soft-deletable resource a user owns: GET /trash lists it (most
- * recently deleted first), DELETE /{id} moves a live row there, DELETE /{id}?permanent=true
- * deletes a row already there for good (409 for a live one), POST /{id}/restore brings one back.
- * Another user's row is a 404 like a missing one. Mount it before the resource's own /{id} routes.
+ * The routes every soft-deletable resource a user owns has, the same way: GET /{id} reads one
+ * live row, GET /trash lists the trash (most recently deleted first), DELETE /{id} moves a live
+ * row there, DELETE /{id}?permanent=true deletes a row already there for good (409 for a live
+ * one), POST /{id}/restore brings one back. Another user's row is a 404 like a missing one.
+ * The resource mounts them first (before any /{id} route of its own) and adds its list, create
+ * and update.
  */
 type Owned = { id: string; userId: string };
 type Row = Record<string, unknown>;
@@ -25,7 +27,7 @@ export interface SoftDeletable {
   purge(where: Owned): Promise<number>;
 }
 
-export interface TrashSpec<Live extends z.ZodObject, Trashed extends z.ZodObject> {
+export interface OwnedSpec<Live extends z.ZodObject, Trashed extends z.ZodObject> {
   /** The model's name, as Prisma has it: "Note", "Project". */
   model: string;
   tags: string[];
@@ -38,7 +40,7 @@ export interface TrashSpec<Live extends z.ZodObject, Trashed extends z.ZodObject
 
 const byDeletion = keyset<object, ["deletedAt", "id"]>(["deletedAt", "id"], z.tuple([cursorDate, cursorId]));
 
-export function trashRoutes<Live extends z.ZodObject, Trashed extends z.ZodObject>(spec: TrashSpec<Live, Trashed>) {
+export function ownedRoutes<Live extends z.ZodObject, Trashed extends z.ZodObject>(spec: OwnedSpec<Live, Trashed>) {
   const label = humanize(spec.model);
   const what = label.toLowerCase();
   const { tags } = spec;
@@ -60,15 +62,28 @@ export function trashRoutes<Live extends z.ZodObject, Trashed extends z.ZodObjec
         responses: { 200: jsonResponse(TrashPage, "A page of the trash"), 400: errors[400], 401: errors[401] },
       }),
       async (c) => {
-        const { cursor, limit } = c.req.valid("query");
-        const rows = await spec.delegate(c.var.db).findMany({
-          where: inTrash({ userId: c.var.user.id, ...byDeletion.after(cursor) }),
-          orderBy: byDeletion.orderBy,
-          take: limit + 1,
-          select: trashSelect,
+        const model = spec.delegate(c.var.db);
+        const page = await byDeletion.fetch(c.req.valid("query"), async (q) => {
+          const rows = await model.findMany({ ...q, where: inTrash({ userId: c.var.user.id, ...q.where }), select: trashSelect });
+          return rows as { deletedAt: Date; id: string }[];
         });
-        const page = byDeletion.page(rows as { deletedAt: Date; id: string }[], limit);
-        return c.json({ items: page.items.map(serialize), nextCursor: page.nextCursor } as z.infer<typeof TrashPage>, 200);
+        return c.json(page as z.infer<typeof TrashPage>, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "get",
+        path: "/{id}",
+        tags,
+        summary: `Read one ${what}`,
+        ...authenticated,
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(spec.schema, `The ${what}`), 400: errors[400], 401: errors[401], 404: errors[404] },
+      }),
+      async (c) => {
+        const row = await spec.delegate(c.var.db).findFirst({ where: { id: c.req.valid("param").id, userId: c.var.user.id }, select: spec.select });
+        if (!row) throw notFound(label);
+        return c.json(serialize(row) as z.infer<Live>, 200);
       },
     )
     .openapi(
