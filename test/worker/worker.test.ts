@@ -28,8 +28,9 @@ afterAll(async () => {
   rmSync(outdir, { recursive: true, force: true });
 });
 
-function startWorker(bindings: Record<string, string>) {
+function startWorker(bindings: Record<string, string>, ratelimits?: Record<string, { simple: { limit: number; period: 60 } }>) {
   const mf = new Miniflare({
+    ...(ratelimits && { ratelimits }),
     modules: true,
     scriptPath: join(outdir, "worker.js"),
     modulesRoot: outdir,
@@ -42,8 +43,8 @@ function startWorker(bindings: Record<string, string>) {
     bindings: { APP_ENV: "test", PBKDF2_ITERATIONS: "10000", ...bindings },
   });
   workers.push(mf);
-  const call = async (path: string, init: { method?: string; token?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = {};
+  const call = async (path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.body !== undefined) headers["content-type"] = "application/json";
     const res = await mf.dispatchFetch(`http://worker.test${path}`, {
@@ -52,7 +53,7 @@ function startWorker(bindings: Record<string, string>) {
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
   return call;
 }
@@ -62,7 +63,7 @@ describe("the Worker in workerd", () => {
     const { url } = await createTestDatabase();
     const call = startWorker({ DATABASE_URL: url });
 
-    expect(await call("/health")).toEqual({ status: 200, body: { status: "ok" } });
+    expect(await call("/health")).toMatchObject({ status: 200, body: { status: "ok" } });
     expect((await call("/health/ready")).body).toMatchObject({ status: "ok", database: "up" });
 
     const signup = await call("/api/v1/auth/signup", { method: "POST", body: { email: "edge@example.com", password: "password-123" } });
@@ -81,6 +82,27 @@ describe("the Worker in workerd", () => {
     expect((await call("/api/v1/notes/trash", { token })).body.items).toHaveLength(1);
     expect((await call("/api/v1/auth/logout", { method: "POST", token })).status).toBe(204);
     expect((await call("/api/v1/auth/me", { token })).status).toBe(401);
+  });
+
+  it("limits logins through Cloudflare's Rate Limiting binding, and refuses an oversized body with 413 JSON", async () => {
+    const { url } = await createTestDatabase();
+    const call = startWorker({ DATABASE_URL: url, MAX_BODY_BYTES: "2048" }, {
+      AUTH_ACCOUNT_LIMITER: { simple: { limit: 2, period: 60 } },
+      AUTH_ADDRESS_LIMITER: { simple: { limit: 100, period: 60 } },
+    });
+    const signup = await call("/api/v1/auth/signup", { method: "POST", body: { email: "limited@example.com", password: "password-123" } });
+    expect(signup.status).toBe(201);
+    const attempt = () => call("/api/v1/auth/login", { method: "POST", body: { email: "limited@example.com", password: "wrong-password" }, headers: { "cf-connecting-ip": "198.51.100.4" } });
+    const statuses = [(await attempt()).status, (await attempt()).status];
+    expect(statuses).toEqual([401, 401]);
+    const refused = await attempt();
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.headers.get("retry-after")).toBe("60");
+
+    const big = await call("/api/v1/auth/signup", { method: "POST", body: { email: "big@example.com", password: "x".repeat(4_000) } });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
   it("answers 503 JSON when its database is unreachable", async () => {
