@@ -103,11 +103,6 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure | undefin
   return undefined;
 }
 
-/** Whether the error means the database cannot be reached or did not answer in time. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  return classifyDatabaseError(error)?.kind === "unavailable";
-}
-
 /**
  * The fields of a unique violation: Prisma's `target`, the driver's constraint fields, or the
  * fields named by Prisma's index naming (`<Table>_<field>_<field>_key`).

@@ -31,13 +31,13 @@ function normalize(message: string): string {
 /** Text PostgreSQL can store: an error message may quote the very input that broke the request. */
 const storable = (text: string, max: number) => text.replaceAll("\u0000", "").toWellFormed().slice(0, max);
 
-export function errorClass(error: unknown): string {
+function errorClass(error: unknown): string {
   const e = error as { name?: unknown; code?: unknown } | null;
   const name = typeof e?.name === "string" ? e.name : "Error";
   return typeof e?.code === "string" ? `${name}:${e.code}` : name;
 }
 
-export async function errorFingerprint(occurrence: Pick<ErrorOccurrence, "error" | "method" | "route">): Promise<string> {
+async function errorFingerprint(occurrence: Pick<ErrorOccurrence, "error" | "method" | "route">): Promise<string> {
   const message = occurrence.error instanceof Error ? occurrence.error.message : String(occurrence.error);
   return sha256Hex([occurrence.method, occurrence.route, errorClass(occurrence.error), normalize(message)].join("\n"));
 }

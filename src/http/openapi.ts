@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./context.ts";
-import { errorBody } from "./errors.ts";
+import { validationFailed } from "./errors.ts";
 import { findUnstorable } from "./storable.ts";
 
 /**
@@ -14,7 +14,7 @@ export function createRouter() {
       const details = result.success
         ? findUnstorable(result.data)
         : result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message, code: issue.code }));
-      if (details.length > 0) return c.json(errorBody("VALIDATION_FAILED", "The request is invalid", details), 400);
+      if (details.length > 0) throw validationFailed(details);
       return undefined;
     },
   });
