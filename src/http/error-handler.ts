@@ -28,7 +28,15 @@ export function renderError(error: unknown, c: Context<AppEnv>, background?: (wo
   const failure = classifyDatabaseError(error);
   if (failure) return renderDatabaseFailure(failure, c);
 
-  const occurrence = { error, method: c.req.method, route: c.req.routePath, status: 500, userId: c.get("user")?.id, requestId: c.var.requestId };
+  const occurrence = {
+    error,
+    method: c.req.method,
+    route: c.req.routePath,
+    status: 500,
+    userId: c.get("user")?.id,
+    requestId: c.var.requestId,
+    clientRequestId: c.var.clientRequestId,
+  };
   // Best effort, after the response: logging must neither fail nor slow the request.
   const work = recordError(c.var.db, occurrence, c.req.path).catch(() => {});
   background?.(work);

@@ -15,6 +15,8 @@ export interface ErrorOccurrence {
   status: number;
   userId?: string | null;
   requestId: string;
+  /** The client's own id for the request, for the console line only. */
+  clientRequestId?: string;
 }
 
 /** Ids, tokens and numbers vary between repeats of the same error; the fingerprint ignores them. */
@@ -54,7 +56,8 @@ function logToConsole(occurrence: ErrorOccurrence, e: Error, fingerprint: string
     if (stackLogged.size >= 1_000) stackLogged.clear();
     stackLogged.set(fingerprint, now);
   }
-  const head = `[${occurrence.requestId}] ${occurrence.method} ${path}:`;
+  const client = occurrence.clientRequestId ? ` client ${occurrence.clientRequestId}` : "";
+  const head = `[${occurrence.requestId}${client}] ${occurrence.method} ${path}:`;
   console.error(repeat ? `${head} ${errorClass(e)} again (stack logged within the last minute)` : `${head} ${e.stack ?? e.message}`);
 }
 

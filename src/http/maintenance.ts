@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./context.ts";
-import { errorBody } from "./errors.ts";
+import { ApiError } from "./errors.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -19,11 +19,9 @@ export const maintenanceGate = createMiddleware<AppEnv>(async (c, next) => {
   if (READ_METHODS.has(c.req.method) || ALWAYS_ALLOWED.has(c.req.path)) return next();
   const state = await c.var.db.maintenanceMode.findUnique({ where: { id: 1 }, select: { enabled: true, message: true } });
   if (state?.enabled) {
-    c.header("Retry-After", String(MAINTENANCE_RETRY_AFTER_SECONDS));
-    return c.json(
-      errorBody("MAINTENANCE", state.message ?? "The service is in maintenance: reads work, writes are paused. Try again shortly."),
-      503,
-    );
+    throw new ApiError(503, "MAINTENANCE", state.message ?? "The service is in maintenance: reads work, writes are paused. Try again shortly.", undefined, {
+      "Retry-After": String(MAINTENANCE_RETRY_AFTER_SECONDS),
+    });
   }
   return next();
 });

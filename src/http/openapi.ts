@@ -60,6 +60,9 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { "application/json": { schema } },
 });
 
+/** An id as the API accepts one: in a path, a body, a query or a cursor. */
+export const Id = z.string().min(1).max(64);
+
 export const IdParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "cm3x0k9a10000abcd1234efgh" }),
+  id: Id.openapi({ param: { name: "id", in: "path" }, example: "cm3x0k9a10000abcd1234efgh" }),
 });

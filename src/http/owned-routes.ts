@@ -3,8 +3,8 @@ import { authenticated } from "../auth/middleware.ts";
 import type { Db } from "../db/client.ts";
 import { inTrash } from "../db/soft-delete.ts";
 import { ApiError, humanize, notFound } from "./errors.ts";
-import { createRouter, errors, IdParam, jsonResponse } from "./openapi.ts";
-import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "./pagination.ts";
+import { createRouter, errors, Id, IdParam, jsonResponse } from "./openapi.ts";
+import { cursorDate, keyset, PageQuery, pageOf } from "./pagination.ts";
 import { serialize } from "./serializers.ts";
 
 /**
@@ -38,7 +38,7 @@ export interface OwnedSpec<Live extends z.ZodObject, Trashed extends z.ZodObject
   trashedSchema: Trashed;
 }
 
-const byDeletion = keyset<object, ["deletedAt", "id"]>(["deletedAt", "id"], z.tuple([cursorDate, cursorId]));
+const byDeletion = keyset<object, ["deletedAt", "id"]>(["deletedAt", "id"], z.tuple([cursorDate, Id]));
 
 export function ownedRoutes<Live extends z.ZodObject, Trashed extends z.ZodObject>(spec: OwnedSpec<Live, Trashed>) {
   const label = humanize(spec.model);

@@ -27,9 +27,6 @@ export const cursorDate = z.iso
   .transform((v) => new Date(v))
   .refine((d) => d.getTime() >= EARLIEST && d.getTime() <= LATEST, { message: "Date out of range" });
 
-/** An id in a cursor, as the by-id routes accept it. */
-export const cursorId = z.string().min(1).max(64);
-
 type SortValue = Date | string | boolean;
 
 const encoder = new TextEncoder();
@@ -69,7 +66,6 @@ export function keyset<W, const F extends readonly string[]>(fields: F, schema: 
   function after(cursor: string | undefined): W {
     if (cursor === undefined) return {} as W;
     const values = decodeCursor(cursor, schema);
-    if (values.length !== fields.length) throw invalidCursor();
     const OR: Record<string, unknown>[] = [];
     fields.forEach((field, i) => {
       const bound = below(values[i] as SortValue);

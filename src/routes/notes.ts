@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { authenticated } from "../auth/middleware.ts";
 import { notDeleted } from "../db/soft-delete.ts";
 import type { NoteWhereInput } from "../generated/prisma/models.ts";
-import { createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
-import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../http/pagination.ts";
+import { createRouter, errors, Id, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
+import { cursorDate, keyset, PageQuery, pageOf } from "../http/pagination.ts";
 import { isoDate, serialize } from "../http/serializers.ts";
 import { ownedRoutes } from "../http/owned-routes.ts";
 
@@ -35,10 +35,9 @@ const select = {
 
 const Title = z.string().trim().min(1).max(500);
 const Content = z.string().max(100_000);
-const ProjectRef = z.string().min(1).max(64);
 
 const CreateNote = z
-  .object({ title: Title, content: Content.optional(), pinned: z.boolean().optional(), projectId: ProjectRef.nullable().optional() })
+  .object({ title: Title, content: Content.optional(), pinned: z.boolean().optional(), projectId: Id.nullable().optional() })
   .openapi("CreateNote");
 
 const UpdateNote = CreateNote.partial()
@@ -46,14 +45,14 @@ const UpdateNote = CreateNote.partial()
   .openapi("UpdateNote");
 
 const ListQuery = PageQuery.extend({
-  projectId: ProjectRef.optional().openapi({ description: "Only notes of this project" }),
+  projectId: Id.optional().openapi({ description: "Only notes of this project" }),
   pinned: z.enum(["true", "false"]).optional().openapi({ description: "Only pinned (true) or unpinned (false) notes" }),
 });
 
 /** Pinned first, then newest. */
 const pinnedThenNewest = keyset<NoteWhereInput, ["pinned", "createdAt", "id"]>(
   ["pinned", "createdAt", "id"],
-  z.tuple([z.boolean(), cursorDate, cursorId]),
+  z.tuple([z.boolean(), cursorDate, Id]),
 );
 
 /**

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticated } from "../auth/middleware.ts";
 import type { ProjectWhereInput } from "../generated/prisma/models.ts";
-import { createRouter, errors, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
-import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../http/pagination.ts";
+import { createRouter, errors, Id, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
+import { cursorDate, keyset, PageQuery, pageOf } from "../http/pagination.ts";
 import { isoDate, serialize } from "../http/serializers.ts";
 import { ownedRoutes } from "../http/owned-routes.ts";
 
@@ -32,7 +32,7 @@ const UpdateProject = CreateProject.partial()
   .refine((body) => Object.keys(body).length > 0, { message: "Send at least one field to change" })
   .openapi("UpdateProject");
 
-const newestFirst = keyset<ProjectWhereInput, ["createdAt", "id"]>(["createdAt", "id"], z.tuple([cursorDate, cursorId]));
+const newestFirst = keyset<ProjectWhereInput, ["createdAt", "id"]>(["createdAt", "id"], z.tuple([cursorDate, Id]));
 
 const tags = ["Projects"];
 

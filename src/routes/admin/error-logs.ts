@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly } from "../../auth/middleware.ts";
 import type { ErrorLogWhereInput } from "../../generated/prisma/models.ts";
-import { createRouter, errors, IdParam, jsonResponse } from "../../http/openapi.ts";
-import { cursorDate, cursorId, keyset, PageQuery, pageOf } from "../../http/pagination.ts";
+import { createRouter, errors, Id, IdParam, jsonResponse } from "../../http/openapi.ts";
+import { cursorDate, keyset, PageQuery, pageOf } from "../../http/pagination.ts";
 import { isoDate, serialize } from "../../http/serializers.ts";
 
 const ErrorLogSchema = z
@@ -43,7 +43,7 @@ const ListQuery = PageQuery.extend({
   resolved: z.enum(["true", "false"]).optional().openapi({ description: "Only resolved (true) or open (false) errors" }),
 });
 
-const lastSeenFirst = keyset<ErrorLogWhereInput, ["lastSeenAt", "id"]>(["lastSeenAt", "id"], z.tuple([cursorDate, cursorId]));
+const lastSeenFirst = keyset<ErrorLogWhereInput, ["lastSeenAt", "id"]>(["lastSeenAt", "id"], z.tuple([cursorDate, Id]));
 
 const tags = ["Admin"];
 const adminErrors = { 401: errors[401], 403: errors[403] };
