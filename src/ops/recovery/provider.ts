@@ -6,6 +6,8 @@
  * a restore rewinds a branch in place while keeping what it replaced as a new branch.
  */
 
+import { OpsError } from "../errors.ts";
+
 export interface Branch {
   /** Neon's branch id; the self-hosted provider uses the name. */
   id: string;
@@ -68,6 +70,11 @@ export interface RecoveryProvider {
   /** How far back (and forward) `branch` (default: the primary) can be restored. */
   restoreWindow(options?: { branch?: string }): Promise<RestoreWindow>;
   connectionString(branch: string, options?: ConnectionOptions): Promise<string>;
+  /**
+   * Makes the newest moments restorable before a window is read or a restore is asked for
+   * (self-hosted: archive the current WAL segment). Providers without such a lag (Neon) omit it.
+   */
+  archiveCurrentWal?(): Promise<void>;
 }
 
 export type RecoveryErrorCode =
@@ -77,18 +84,16 @@ export type RecoveryErrorCode =
   | "BRANCH_NOT_FOUND"
   | "BRANCH_IS_PRIMARY"
   | "INVALID_BRANCH_NAME"
+  | "BRANCH_HAS_CHILDREN"
   | "RESTORE_FAILED"
   | "RECOVERY_SETUP";
 
 /** Every recovery error: a stable code for machines and one sentence for people. */
-export class RecoveryError extends Error {
+export class RecoveryError extends OpsError {
   override name = "RecoveryError";
-  constructor(
-    readonly code: RecoveryErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
+  declare readonly code: RecoveryErrorCode;
+  constructor(code: RecoveryErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details);
   }
 }
 
@@ -130,6 +135,18 @@ export class BranchIsPrimaryError extends RecoveryError {
   override name = "BranchIsPrimaryError";
   constructor(name: string) {
     super("BRANCH_IS_PRIMARY", `"${name}" is the primary branch and cannot be deleted.`, { branch: name });
+  }
+}
+
+/** Neon refuses to delete a branch that others were forked from; so does the self-hosted provider. */
+export class BranchHasChildrenError extends RecoveryError {
+  override name = "BranchHasChildrenError";
+  constructor(name: string, children: readonly string[]) {
+    super(
+      "BRANCH_HAS_CHILDREN",
+      `"${name}" has child branches (${children.join(", ")}) and cannot be deleted; delete them first.`,
+      { branch: name, children: [...children] },
+    );
   }
 }
 
