@@ -75,6 +75,11 @@ export const envObject = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
   /** Self-hosted point-in-time recovery: WAL archive, base backups and branches (dbctl recovery). */
   RECOVERY_DIR: z.string().default(".data/recovery"),
+  /**
+   * Self-hosted: how far back every moment must stay restorable (Neon's history retention);
+   * `dbctl recovery prune` removes WAL and base backups only needed for moments before it.
+   */
+  RECOVERY_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   SEED_ON_START: bool.default(true),
   SEED_ADMIN_EMAIL: z.email().optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12).optional(),
