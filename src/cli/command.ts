@@ -1,20 +1,13 @@
 import type { z } from "zod";
+import { OpsError } from "../ops/errors.ts";
+import type { Flags, FlagValues } from "./flag.ts";
+import { parseInput } from "./parse.ts";
 
 /**
- * What every dbctl command is: a path of words (`migrate deploy`), its flags, a zod schema the
- * parsed flags must pass, and a run function that returns the exit code. A new command is one
- * file under commands/ plus one line in registry.ts.
+ * What every dbctl command is: a path of words (`migrate deploy`), its flags (each declared once,
+ * see flag.ts), optional positional arguments, and a run function whose input type comes from
+ * those declarations. A new command is one file under commands/ plus one line in registry.ts.
  */
-
-export interface FlagSpec {
-  type: "string" | "boolean";
-  short?: string;
-  /** The flag may be given several times; its values reach the schema as an array. */
-  multiple?: boolean;
-  /** Placeholder shown in help for a string flag, e.g. `<url>`. */
-  valueName?: string;
-  description: string;
-}
 
 /** Where a command reads its environment and writes its output; tests and the bin pass their own. */
 export interface CliContext {
@@ -24,41 +17,56 @@ export interface CliContext {
   stderr: (text: string) => void;
 }
 
-/** Words after the flags' command path that are not flags, e.g. `migrate new <name>`. */
-export interface ArgsSpec {
+/** Words after the command path that are not flags, e.g. `migrate new <name>`. */
+export interface ArgsSpec<A extends z.ZodType> {
   /** Shown in usage, e.g. `<name>` or `[paths...]`. */
   usage: string;
   description: string;
+  /** Receives the words as a string array. */
+  schema: A;
 }
 
-export interface CommandSpec<S extends z.ZodType> {
+export type CommandInput<F extends Flags, A extends z.ZodType | undefined> = FlagValues<F> & (A extends z.ZodType ? { args: z.output<A> } : unknown);
+
+export interface CommandSpec<F extends Flags, A extends z.ZodType | undefined> {
   path: readonly string[];
   summary: string;
-  /** When set, the command takes positional arguments; they reach the schema as `args: string[]`. */
-  args?: ArgsSpec;
   /** Longer help: what it does, what it prints, its exit codes. */
   details: readonly string[];
-  flags: Record<string, FlagSpec>;
-  schema: S;
-  run(flags: z.infer<S>, ctx: CliContext): Promise<number>;
+  flags: F;
+  args?: ArgsSpec<NonNullable<A>>;
+  /** Pairs of flags that cannot be given together. */
+  conflicts?: readonly (readonly [keyof F & string, keyof F & string])[];
+  run(input: CommandInput<F, A>, ctx: CliContext): Promise<number>;
 }
 
-export type AnyCommand = CommandSpec<z.ZodType>;
+/** A command as the registry, the help and main() see it: its declarations, and a way to run it. */
+export interface Command {
+  readonly path: readonly string[];
+  readonly summary: string;
+  readonly details: readonly string[];
+  readonly flags: Flags;
+  readonly args?: { usage: string; description: string };
+  /** Parses the words after the command path (usage errors throw, exit 2) and runs the command. */
+  execute(argv: readonly string[], ctx: CliContext): Promise<number>;
+}
 
-/** Erases the flag type so commands of different shapes live in one registry array. */
-export const defineCommand = <S extends z.ZodType>(spec: CommandSpec<S>): AnyCommand => spec as unknown as AnyCommand;
+export function defineCommand<F extends Flags, A extends z.ZodType | undefined = undefined>(spec: CommandSpec<F, A>): Command {
+  const { run, conflicts, ...described } = spec;
+  return { ...described, execute: (argv, ctx) => run(parseInput<F, A>(spec, argv), ctx) };
+}
 
-/** A failure the user can act on; its message is the one sentence printed. */
-export class CliError extends Error {
+/** A failure the user can act on: an OpsError with the exit code to leave with. */
+export class CliError extends OpsError {
   override name = "CliError";
   constructor(
-    /** UPPER_SNAKE, for --json readers. */
-    readonly code: string,
+    code: string,
     message: string,
     /** 2 for bad usage (nothing was attempted), 1 for everything else. */
     readonly exitCode: 1 | 2 = 1,
+    details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(code, message, details);
   }
 }
 

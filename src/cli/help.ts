@@ -1,4 +1,5 @@
-import type { AnyCommand, FlagSpec } from "./command.ts";
+import type { Command } from "./command.ts";
+import { kebab, type Flag } from "./flag.ts";
 import { helpFlag } from "./flags.ts";
 import { COMMANDS, GROUPS, commandsIn } from "./registry.ts";
 
@@ -12,7 +13,7 @@ const pad = (rows: [string, string][]) => {
 export function rootHelp(): string {
   const rows: [string, string][] = COMMANDS.map((c) => [c.path.join(" "), c.summary]);
   return [
-    "dbctl: database operations for this project (migrations; backups, recovery and doctor to come).",
+    "dbctl: database operations for this project: migrations, backups, point-in-time recovery, maintenance.",
     "",
     "Usage: dbctl <command> [flags]",
     "",
@@ -42,8 +43,8 @@ export function groupHelp(group: string): string {
   ].join("\n");
 }
 
-export function commandHelp(command: AnyCommand): string {
-  const flags = Object.entries({ ...command.flags, ...helpFlag }).map(([name, spec]): [string, string] => [flagLabel(name, spec), spec.description]);
+export function commandHelp(command: Command): string {
+  const flags = Object.entries({ ...command.flags, help: helpFlag }).map(([name, spec]): [string, string] => [flagLabel(kebab(name), spec), spec.description]);
   return [
     `dbctl ${command.path.join(" ")}: ${command.summary}`,
     "",
@@ -57,7 +58,7 @@ export function commandHelp(command: AnyCommand): string {
   ].join("\n");
 }
 
-function flagLabel(name: string, spec: FlagSpec): string {
+function flagLabel(name: string, spec: Flag): string {
   const long = `--${name}${spec.valueName ? ` ${spec.valueName}` : ""}`;
   return spec.short ? `-${spec.short}, ${long}` : `    ${long}`;
 }

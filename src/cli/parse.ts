@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import type { z } from "zod";
-import { usageError, type AnyCommand, type FlagSpec } from "./command.ts";
+import { z } from "zod";
+import { usageError, type CommandInput, type CommandSpec } from "./command.ts";
+import { kebab, type Flag, type Flags } from "./flag.ts";
 import { helpFlag } from "./flags.ts";
 
 /** True when the user asked for help anywhere before a `--` terminator. */
@@ -13,38 +14,43 @@ export function wantsHelp(args: readonly string[]): boolean {
 }
 
 /**
- * Parses a command's flags strictly (unknown flags, missing values and stray words are errors),
- * then checks their values with the command's zod schema. Keys reach the schema in camelCase.
+ * Reads a command's flags strictly (unknown flags, missing values and stray words are errors),
+ * then checks every value with its flag's zod schema and the command's conflicting pairs. The
+ * object it returns has the type the flags declare; a zod schema built from them made it.
  */
-export function parseFlags(command: AnyCommand, args: readonly string[]): unknown {
+export function parseInput<F extends Flags, A extends z.ZodType | undefined>(command: CommandSpec<F, A>, args: readonly string[]): CommandInput<F, A> {
   const name = `dbctl ${command.path.join(" ")}`;
+  const flags: [string, Flag][] = Object.entries(command.flags);
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: [...args],
-      options: toParseArgsOptions({ ...command.flags, ...helpFlag }),
+      options: Object.fromEntries(
+        [...flags, ["help", helpFlag] as const].map(([key, f]) => [
+          kebab(key),
+          { type: f.kind === "boolean" ? ("boolean" as const) : ("string" as const), ...(f.short && { short: f.short }), ...(f.kind === "list" && { multiple: true }) },
+        ]),
+      ),
       strict: true,
       allowPositionals: command.args !== undefined,
     }));
   } catch (error) {
     throw usageError(describeParseError(error, name));
   }
-  const input: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) if (key !== "help") input[camel(key)] = value;
+  const shape: Record<string, z.ZodType> = Object.fromEntries(flags.map(([key, f]) => [key, f.schema]));
+  if (command.args) shape.args = command.args.schema;
+  const input: Record<string, unknown> = Object.fromEntries(flags.map(([key]) => [key, values[kebab(key)]]));
   if (command.args) input.args = positionals;
-  const parsed = command.schema.safeParse(input);
-  if (!parsed.success) throw usageError(describeIssue(parsed.error.issues[0], name));
-  return parsed.data;
+  const parsed = z.object(shape).safeParse(input);
+  if (!parsed.success) throw usageError(describeIssue(parsed.error.issues[0], name, input));
+  for (const [a, b] of command.conflicts ?? []) {
+    if (given(values[kebab(a)]) && given(values[kebab(b)])) throw usageError(`Invalid --${kebab(a)} for \`${name}\`: cannot be combined with --${kebab(b)}.`);
+  }
+  return parsed.data as CommandInput<F, A>;
 }
 
-function toParseArgsOptions(flags: Record<string, FlagSpec>) {
-  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
-  for (const [key, spec] of Object.entries(flags)) {
-    options[key] = { type: spec.type, ...(spec.short && { short: spec.short }), ...(spec.multiple && { multiple: true }) };
-  }
-  return options;
-}
+const given = (value: unknown) => value !== undefined && value !== false;
 
 function describeParseError(error: unknown, name: string): string {
   const e = error as { code?: string; message?: string };
@@ -66,12 +72,10 @@ function describeParseError(error: unknown, name: string): string {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined, name: string): string {
+function describeIssue(issue: z.core.$ZodIssue | undefined, name: string, input: Record<string, unknown>): string {
   if (!issue) return `Invalid flags for \`${name}\`.`;
   if (issue.path[0] === "args") return `Invalid arguments for \`${name}\`: ${issue.message.replace(/\.$/, "")}.`;
   const flag = issue.path.length ? `--${kebab(String(issue.path[0]))}` : "flags";
+  if (issue.path.length === 1 && input[String(issue.path[0])] === undefined) return `\`${name}\` needs ${flag}; run \`${name} --help\` to see its flags.`;
   return `Invalid ${flag} for \`${name}\`: ${issue.message.replace(/\.$/, "")}.`;
 }
-
-const camel = (key: string) => key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

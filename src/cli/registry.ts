@@ -1,4 +1,4 @@
-import type { AnyCommand } from "./command.ts";
+import type { Command } from "./command.ts";
 import { migrateDeploy } from "./commands/migrate-deploy.ts";
 import { migrateLint } from "./commands/migrate-lint.ts";
 import { migrateStatus } from "./commands/migrate-status.ts";
@@ -23,7 +23,7 @@ import { backupRestore } from "./commands/backup-restore.ts";
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly AnyCommand[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete];
+export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
@@ -35,7 +35,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
 export type Resolved =
   | { kind: "root"; rest: string[] }
   | { kind: "group"; group: string; rest: string[] }
-  | { kind: "command"; command: AnyCommand; rest: string[] }
+  | { kind: "command"; command: Command; rest: string[] }
   | { kind: "unknown"; words: string[] };
 
 /** Reads the leading words of argv as a command path; what follows are the command's flags. */

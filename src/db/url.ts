@@ -45,3 +45,6 @@ export function withSessionSettings(connectionString: string, settings: Record<s
   parsed.searchParams.set("options", [existing, ...flags].filter(Boolean).join(" "));
   return parsed.toString();
 }
+
+/** A Prisma Accelerate / Prisma Postgres URL (`prisma://`, `prisma+postgres://`): an HTTP proxy, not a Postgres connection. */
+export const isAccelerateUrl = (url: string): boolean => /^prisma(\+postgres)?:\/\//i.test(url.trim());

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { OpsError } from "./errors.ts";
 import { connect, quoteIdent, type Connection } from "./sql.ts";
 
 /**
@@ -12,7 +13,7 @@ export async function withScratchDatabase<T>(url: string, prefix: string, work: 
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
   } catch (error) {
     await admin.close();
-    throw new Error(`Could not create the scratch database ${name} (the user needs CREATEDB): ${(error as Error).message}`);
+    throw new OpsError("SCRATCH_DATABASE_FAILED", `Could not create the scratch database ${name} (the user needs CREATEDB): ${(error as Error).message}`);
   }
   try {
     return await work(databaseUrl(url, name), name);

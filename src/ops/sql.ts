@@ -1,5 +1,7 @@
 import pg from "pg";
 import { splitConnectionString } from "../db/url.ts";
+import { maskUrl } from "../env.ts";
+import { OpsError } from "./errors.ts";
 
 /** The little of a SQL connection that database operations need; node-postgres provides it. */
 export interface SqlClient {
@@ -35,6 +37,28 @@ export async function connect(url: string, options: { connectTimeoutMs?: number;
     },
     close: () => client.end(),
   };
+}
+
+export type ConnectOptions = NonNullable<Parameters<typeof connect>[1]>;
+
+/**
+ * One direct connection for the length of `work`, always closed after it (a failed close is not
+ * the caller's failure). A connection that cannot be opened is a CONNECTION_FAILED error naming
+ * the server, password masked.
+ */
+export async function withConnection<T>(url: string, work: (db: Connection) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
+  let db: Connection;
+  try {
+    db = await connect(url, options);
+  } catch (error) {
+    const reason = (error as { message?: string }).message ?? String(error);
+    throw new OpsError("CONNECTION_FAILED", `Could not connect to ${maskUrl(url)}: ${reason}`, { database: maskUrl(url) });
+  }
+  try {
+    return await work(db);
+  } finally {
+    await db.close().catch(() => {});
+  }
 }
 
 export function quoteIdent(name: string): string {

@@ -8,7 +8,7 @@ import { createBackup } from "../../src/ops/backup/create.ts";
 import { manifestPathFor, readManifest, writeManifest, type Manifest } from "../../src/ops/backup/manifest.ts";
 import { quotedName, userTables } from "../../src/ops/backup/tables.ts";
 import { connect, type Connection } from "../../src/ops/sql.ts";
-import { progressLine } from "../../src/cli/commands/backup-shared.ts";
+import { progressLine } from "../../src/cli/progress-line.ts";
 import { createTestDatabase, openConnection } from "../support/database.ts";
 import { REPO_ROOT, runDbctl, type DbctlRun } from "./run-dbctl.ts";
 

@@ -47,7 +47,7 @@ describe("lock timeout and bounded retry", () => {
     const error = await deployMigrations(db, project.files(), { lockTimeoutMs: 100, lockRetries: 2, retryDelayMs: 10, log: (l) => logs.push(l) }).catch((e: unknown) => e);
     await lock.release();
     expect(error).toBeInstanceOf(MigrationError);
-    expect(error).toMatchObject({ code: "LOCK_TIMEOUT", migration: M2 });
+    expect(error).toMatchObject({ code: "LOCK_TIMEOUT", details: { migration: M2 } });
     expect(logs.filter((l) => l.includes("Retry"))).toHaveLength(2);
     expect(await columns(db)).toEqual(["id"]);
     const status = await migrationStatus(db, project.files());
@@ -198,7 +198,7 @@ describe("statements that cannot run in a transaction", () => {
       "SELECT 1;",
     );
     const error = await deployMigrations(db, failing.files()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "MIGRATION_FAILED", migration: "20260102000000_index_widget_twice" });
+    expect(error).toMatchObject({ code: "MIGRATION_FAILED", details: { migration: "20260102000000_index_widget_twice" } });
     expect((error as Error).message).toContain("failed at statement 2 of 2");
     const { rows } = await db.query<{ applied_steps_count: number; finished_at: Date | null; logs: string }>(
       `SELECT applied_steps_count, finished_at, logs FROM "_prisma_migrations" WHERE migration_name = '20260102000000_index_widget_twice'`,

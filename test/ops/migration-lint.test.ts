@@ -485,7 +485,7 @@ describe("dbctl migrate lint: edited migrations, against the database", async ()
     expect(run.stderr).not.toContain("secret-pw");
     const json = await runDbctl(["migrate", "lint", folder.dir, "--format", "json", "--url", "postgresql://nobody:secret-pw@127.0.0.1:1/none"]);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { code: "CONNECTION_FAILED", message: json.stderr.trim() } });
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: "CONNECTION_FAILED", message: json.stderr.trim(), details: { database: "postgresql://nobody:****@127.0.0.1:1/none" } } });
     expect(json.stdout).not.toContain("secret-pw");
   });
 });

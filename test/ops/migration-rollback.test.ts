@@ -132,7 +132,7 @@ describe("migrate rollback", () => {
     broken.add(M2, `ALTER TABLE "Widget" ADD COLUMN "color" TEXT;\nCREATE INDEX "Widget_color_idx" ON "Widget"("color");`, `DROP INDEX "Widget_color_idx";\nALTER TABLE "Widget" DROP COLUMN "colour";`);
     broken.add(M3, `ALTER TABLE "Widget" ADD COLUMN "size" INTEGER;`, `ALTER TABLE "Widget" DROP COLUMN "size";`);
     const error = await rollbackMigrations(brokenScript, broken.files(), { rollbackDir: broken.rollbackDir, steps: 2 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "ROLLBACK_FAILED", rolledBack: [M3] });
+    expect(error).toMatchObject({ code: "ROLLBACK_FAILED", details: { rolledBack: [M3] } });
     expect((error as Error).message).toContain(M2);
     // M3 was undone (its own transaction); M2's half-run script left nothing behind.
     expect(await columns(brokenScript)).toEqual(["id", "color"]);

@@ -141,7 +141,7 @@ describe("a failing migration", () => {
   it("fails with MIGRATION_FAILED and leaves no half-applied schema", async () => {
     const error = await deployMigrations(failing.db, readMigrations(folder.dir)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect(error).toMatchObject({ code: "MIGRATION_FAILED", migration: bad });
+    expect(error).toMatchObject({ code: "MIGRATION_FAILED", details: { migration: bad } });
     expect(await tableExists(failing.db, "first")).toBe(true);
     expect(await tableExists(failing.db, "half")).toBe(false);
   });
@@ -159,7 +159,7 @@ describe("a failing migration", () => {
   it("blocks the next deploy with FAILED_MIGRATIONS naming it, applying nothing after it", async () => {
     folder.write(later, `CREATE TABLE "later" (id int);\n`);
     const error = await deployMigrations(failing.db, readMigrations(folder.dir)).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "FAILED_MIGRATIONS", migration: bad });
+    expect(error).toMatchObject({ code: "FAILED_MIGRATIONS", details: { migration: bad } });
     expect((error as Error).message).toContain(bad);
     expect(await tableExists(failing.db, "later")).toBe(false);
     expect(await historyRows(failing.db, later)).toEqual([]);

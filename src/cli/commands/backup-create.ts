@@ -2,10 +2,12 @@ import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { createBackup } from "../../ops/backup/create.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { plural } from "../connection.ts";
+import { backupConfig, backupDirFlag, tableFlag } from "../backup-config.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
-import { backupConfig, backupDirFlag, backupDirSchema, backupErrors, displayPath, formatBytes, progressLine, tableFlag, tableSchema } from "./backup-shared.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, urlFlag } from "../flags.ts";
+import { displayPath, formatBytes, plural, printJson } from "../output.ts";
+import { progressLine } from "../progress-line.ts";
 
 export const backupCreate = defineCommand({
   path: ["backup", "create"],
@@ -23,25 +25,18 @@ export const backupCreate = defineCommand({
     "Exit codes: 0 created, 1 failed (pg_dump missing or older than the server, connection), 2 bad usage.",
   ],
   flags: {
-    format: { type: "string", valueName: "<custom|plain>", description: "custom: pg_dump -Fc, for pg_restore (default); plain: SQL for psql." },
-    "schema-only": { type: "boolean", description: "Only the schema, no rows (pg_dump -s)." },
-    "data-only": { type: "boolean", description: "Only the rows, no schema (pg_dump -a)." },
-    ...tableFlag,
-    ...backupDirFlag,
-    ...urlFlag,
-    ...jsonFlag,
+    format: flag.string(z.enum(["custom", "plain"], { message: "must be custom or plain" }).default("custom"), {
+      valueName: "<custom|plain>",
+      description: "custom: pg_dump -Fc, for pg_restore (default); plain: SQL for psql.",
+    }),
+    schemaOnly: flag.boolean({ description: "Only the schema, no rows (pg_dump -s)." }),
+    dataOnly: flag.boolean({ description: "Only the rows, no schema (pg_dump -a)." }),
+    table: tableFlag,
+    backupDir: backupDirFlag,
+    url: urlFlag,
+    json: jsonFlag,
   },
-  schema: z
-    .object({
-      format: z.enum(["custom", "plain"], { message: "must be custom or plain" }).default("custom"),
-      schemaOnly: z.boolean().default(false),
-      dataOnly: z.boolean().default(false),
-      table: tableSchema,
-      backupDir: backupDirSchema,
-      url: directUrlSchema.optional(),
-      json: jsonSchema,
-    })
-    .refine((f) => !(f.schemaOnly && f.dataOnly), { message: "cannot be combined with --data-only", path: ["schemaOnly"] }),
+  conflicts: [["schemaOnly", "dataOnly"]],
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
     const target = resolveDatabaseUrl(flags.url, ctx.env);
@@ -50,19 +45,17 @@ export const backupCreate = defineCommand({
       ctx.stdout(`Backing up ${maskUrl(target.url)} (from ${target.source}) into ${displayPath(ctx, config.dir)} ...`);
     }
     const progress = progressLine(flags.json);
-    const created = await backupErrors(() =>
-      createBackup(target.url, {
+    const created = await createBackup(target.url, {
         dir: config.dir,
         environment: config.environment,
         format: flags.format,
         contents: flags.schemaOnly ? "schema-only" : flags.dataOnly ? "data-only" : "full",
         ...(flags.table && { tables: flags.table }),
         ...(progress.listener && { onProgress: progress.listener }),
-      }),
-    ).finally(() => progress.clear());
+      }).finally(() => progress.clear());
     const { manifest } = created;
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ path: created.path, manifestPath: created.manifestPath, manifest }, null, 2));
+      printJson(ctx, { path: created.path, manifestPath: created.manifestPath, manifest });
       return EXIT.ok;
     }
     const rows = manifest.tables.reduce((sum, t) => sum + (t.rows ?? 0), 0);

@@ -1,10 +1,10 @@
 import { basename } from "node:path";
-import { z } from "zod";
 import { listBackups, type ListedBackup } from "../../ops/backup/list.ts";
 import type { Manifest } from "../../ops/backup/manifest.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, jsonSchema } from "../flags.ts";
-import { backupConfig, backupDirFlag, backupDirSchema, displayPath, formatAge, formatBytes } from "./backup-shared.ts";
+import { backupConfig, backupDirFlag } from "../backup-config.ts";
+import { jsonFlag } from "../flags.ts";
+import { displayPath, formatAge, formatBytes, printJson } from "../output.ts";
 
 export const backupList = defineCommand({
   path: ["backup", "list"],
@@ -16,14 +16,13 @@ export const backupList = defineCommand({
     "",
     "Exit codes: 0 listed (also when there are none), 1 an error, 2 bad usage.",
   ],
-  flags: { ...backupDirFlag, ...jsonFlag },
-  schema: z.object({ backupDir: backupDirSchema, json: jsonSchema }),
+  flags: { backupDir: backupDirFlag, json: jsonFlag },
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
     const now = new Date();
     const entries = listBackups(config.dir, now);
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ dir: config.dir, now: now.toISOString(), backups: entries.map(toJson) }, null, 2));
+      printJson(ctx, { dir: config.dir, now: now.toISOString(), backups: entries.map(toJson) });
       return EXIT.ok;
     }
     if (entries.length === 0) {

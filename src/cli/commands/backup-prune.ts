@@ -1,11 +1,11 @@
 import { basename } from "node:path";
-import { z } from "zod";
 import { listBackups } from "../../ops/backup/list.ts";
 import { applyPrune, DEFAULT_RETENTION_DAYS, planPrune, pruneCandidates, retentionPolicy, type PruneDecision } from "../../ops/backup/prune.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { plural } from "../connection.ts";
-import { jsonFlag, jsonSchema } from "../flags.ts";
-import { backupConfig, backupDirFlag, backupDirSchema, displayPath } from "./backup-shared.ts";
+import { backupConfig, backupDirFlag } from "../backup-config.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, wholeNumber } from "../flags.ts";
+import { displayPath, plural, printJson } from "../output.ts";
 
 export const backupPrune = defineCommand({
   path: ["backup", "prune"],
@@ -23,17 +23,11 @@ export const backupPrune = defineCommand({
     "Exit codes: 0 pruned (or nothing to prune), 1 an error, 2 bad usage.",
   ],
   flags: {
-    "dry-run": { type: "boolean", description: "List what would be deleted; delete nothing." },
-    "retention-days": { type: "string", valueName: "<n>", description: "Keep backups this many days (default by APP_ENV; BACKUP_RETENTION_DAYS)." },
-    ...backupDirFlag,
-    ...jsonFlag,
+    dryRun: flag.boolean({ description: "List what would be deleted; delete nothing." }),
+    retentionDays: flag.string(wholeNumber(1, 3650).optional(), { valueName: "<n>", description: "Keep backups this many days (default by APP_ENV; BACKUP_RETENTION_DAYS)." }),
+    backupDir: backupDirFlag,
+    json: jsonFlag,
   },
-  schema: z.object({
-    dryRun: z.boolean().default(false),
-    retentionDays: z.coerce.number({ message: "must be a whole number of days" }).int("must be a whole number of days").min(1, "must be at least 1").max(3650).optional(),
-    backupDir: backupDirSchema,
-    json: jsonSchema,
-  }),
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
     const override = flags.retentionDays ?? config.retentionDays;
@@ -44,7 +38,7 @@ export const backupPrune = defineCommand({
     const unmanaged = listing.filter((e) => e.kind !== "managed").length;
     const source = flags.retentionDays !== undefined ? "--retention-days" : config.retentionDays !== undefined ? "BACKUP_RETENTION_DAYS" : "the guide's default";
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ dir: config.dir, dryRun: flags.dryRun, policy: { ...policy, source }, delete: plan.delete, keep: plan.keep, deleted, unmanaged, warnings: plan.warnings }, null, 2));
+      printJson(ctx, { dir: config.dir, dryRun: flags.dryRun, policy: { ...policy, source }, delete: plan.delete, keep: plan.keep, deleted, unmanaged, warnings: plan.warnings });
       return EXIT.ok;
     }
     if (policy.retentionDays === null) {

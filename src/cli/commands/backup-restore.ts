@@ -1,16 +1,18 @@
 import { basename } from "node:path";
-import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { restoreBackup } from "../../ops/backup/restore.ts";
 import { defineCommand, EXIT } from "../command.ts";
+import { backupConfig, backupDirFlag, backupFileArgs, resolveBackupFile, tableFlag } from "../backup-config.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
-import { backupConfig, backupDirFlag, backupDirSchema, backupErrors, backupFileArgs, displayPath, progressLine, resolveBackupFile, tableFlag, tableSchema } from "./backup-shared.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, urlFlag } from "../flags.ts";
+import { displayPath, printJson } from "../output.ts";
+import { progressLine } from "../progress-line.ts";
 
 export const backupRestore = defineCommand({
   path: ["backup", "restore"],
   summary: "Restore a backup into the database (pg_restore or psql), after a safety backup of it.",
-  args: { usage: "<file>", description: "The backup: a path, or a file name in BACKUP_DIR." },
+  args: backupFileArgs,
   details: [
     "The guide's recovery commands: pg_restore -v [-c] [-t ...] -d for custom backups, psql -f",
     "for plain SQL, run as one transaction: a restore that fails part-way is rolled back and the",
@@ -25,25 +27,16 @@ export const backupRestore = defineCommand({
     "Exit codes: 0 restored, 1 refused or failed (the message names the safety backup), 2 bad usage.",
   ],
   flags: {
-    ...tableFlag,
-    clean: { type: "boolean", description: "Drop the backup's objects first (pg_restore -c --if-exists)." },
-    force: { type: "boolean", description: "Restore even though APP_ENV is production." },
-    ...backupDirFlag,
-    ...urlFlag,
-    ...jsonFlag,
+    table: tableFlag,
+    clean: flag.boolean({ description: "Drop the backup's objects first (pg_restore -c --if-exists)." }),
+    force: flag.boolean({ description: "Restore even though APP_ENV is production." }),
+    backupDir: backupDirFlag,
+    url: urlFlag,
+    json: jsonFlag,
   },
-  schema: z.object({
-    args: backupFileArgs,
-    table: tableSchema,
-    clean: z.boolean().default(false),
-    force: z.boolean().default(false),
-    backupDir: backupDirSchema,
-    url: directUrlSchema.optional(),
-    json: jsonSchema,
-  }),
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
-    const path = resolveBackupFile(ctx, flags.args[0] as string, config.dir);
+    const path = resolveBackupFile(ctx, flags.args, config.dir);
     const target = resolveDatabaseUrl(flags.url, ctx.env);
     const masked = maskUrl(target.url);
     if (!flags.json) {
@@ -51,8 +44,7 @@ export const backupRestore = defineCommand({
       ctx.stdout(`Restoring ${displayPath(ctx, path)} into ${masked} (from ${target.source}) ...`);
     }
     const progress = progressLine(flags.json);
-    const result = await backupErrors(() =>
-      restoreBackup(path, target.url, {
+    const result = await restoreBackup(path, target.url, {
         environment: config.environment,
         force: flags.force,
         clean: flags.clean,
@@ -63,17 +55,10 @@ export const backupRestore = defineCommand({
           progress.clear();
           if (!flags.json) ctx.stdout(`Safety backup of ${masked}: ${displayPath(ctx, safety.path)} (to undo: dbctl backup restore ${displayPath(ctx, safety.path)} --clean)`);
         },
-      }),
-    ).finally(() => progress.clear());
+      }).finally(() => progress.clear());
     const differing = result.rowCheck?.filter((r) => r.expected !== r.actual) ?? [];
     if (flags.json) {
-      ctx.stdout(
-        JSON.stringify(
-          { path, database: masked, format: result.format, tables: result.tables, clean: result.clean, durationMs: result.durationMs, safetyBackup: result.safetyBackup.path, rowCheck: result.rowCheck },
-          null,
-          2,
-        ),
-      );
+      printJson(ctx, { path, database: masked, format: result.format, tables: result.tables, clean: result.clean, durationMs: result.durationMs, safetyBackup: result.safetyBackup.path, rowCheck: result.rowCheck });
       return EXIT.ok;
     }
     ctx.stdout(`Restored ${basename(path)}${result.tables ? ` (tables ${result.tables.join(", ")})` : ""} into ${masked} in ${(result.durationMs / 1000).toFixed(1)}s.`);

@@ -1,16 +1,17 @@
 import { basename } from "node:path";
-import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { verifyBackup } from "../../ops/backup/verify.ts";
 import { defineCommand, EXIT } from "../command.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
-import { backupConfig, backupDirFlag, backupDirSchema, backupErrors, backupFileArgs, displayPath, progressLine, resolveBackupFile } from "./backup-shared.ts";
+import { backupConfig, backupDirFlag, backupFileArgs, resolveBackupFile } from "../backup-config.ts";
+import { jsonFlag, urlFlag } from "../flags.ts";
+import { displayPath, printJson } from "../output.ts";
+import { progressLine } from "../progress-line.ts";
 
 export const backupVerify = defineCommand({
   path: ["backup", "verify"],
   summary: "Prove a backup restorable: checksum, pg_restore --list, scratch restore, row counts.",
-  args: { usage: "<file>", description: "The backup: a path, or a file name in BACKUP_DIR." },
+  args: backupFileArgs,
   details: [
     "Checks, in order, stopping at the first failure:",
     "  1. size and SHA-256 against the manifest (a truncated file or one flipped byte fails here);",
@@ -25,21 +26,20 @@ export const backupVerify = defineCommand({
     "",
     "Exit codes: 0 verified, 1 failed verification or an error, 2 bad usage.",
   ],
-  flags: { ...backupDirFlag, ...urlFlag, ...jsonFlag },
-  schema: z.object({ args: backupFileArgs, backupDir: backupDirSchema, url: directUrlSchema.optional(), json: jsonSchema }),
+  flags: { backupDir: backupDirFlag, url: urlFlag, json: jsonFlag },
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
-    const path = resolveBackupFile(ctx, flags.args[0] as string, config.dir);
+    const path = resolveBackupFile(ctx, flags.args, config.dir);
     const target = resolveDatabaseUrl(flags.url, ctx.env);
     if (!flags.json) {
       if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Verifying ${displayPath(ctx, path)} with a scratch database on ${maskUrl(target.url)} ...`);
     }
     const progress = progressLine(flags.json);
-    const result = await backupErrors(() => verifyBackup(path, target.url, progress.listener ? { onProgress: progress.listener } : {})).finally(() => progress.clear());
+    const result = await verifyBackup(path, target.url, progress.listener ? { onProgress: progress.listener } : {}).finally(() => progress.clear());
     const failure = result.verified ? undefined : `Backup ${basename(path)} failed verification: ${result.reason}; the failure is recorded in its manifest.`;
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ path, verified: result.verified, ...(failure && { reason: result.reason }), checks: result.checks, verification: result.manifest.verification }, null, 2));
+      printJson(ctx, { path, verified: result.verified, ...(failure && { reason: result.reason }), checks: result.checks, verification: result.manifest.verification });
     } else {
       for (const check of result.checks) if (check.ok) ctx.stdout(`  ok  ${check.name}: ${check.detail}`);
       if (result.verified) ctx.stdout(`Verified: ${basename(path)} restores and every table has the rows it should (recorded in its manifest).`);

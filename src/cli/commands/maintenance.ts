@@ -1,16 +1,18 @@
 import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { getMaintenance, setMaintenance, type MaintenanceState } from "../../ops/maintenance.ts";
+import { withConnection } from "../../ops/sql.ts";
 import { defineCommand, EXIT, type CliContext } from "../command.ts";
-import { withConnection } from "../connection.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, urlFlag } from "../flags.ts";
+import { printJson } from "../output.ts";
 
-const base = { url: directUrlSchema.optional(), json: jsonSchema };
+const connectionFlags = { url: urlFlag, json: jsonFlag };
 
 function report(ctx: CliContext, json: boolean, url: string, state: MaintenanceState) {
   if (json) {
-    ctx.stdout(JSON.stringify({ database: maskUrl(url), ...state }, null, 2));
+    printJson(ctx, { database: maskUrl(url), ...state });
     return;
   }
   ctx.stdout(
@@ -29,11 +31,16 @@ export const maintenanceOn = defineCommand({
     "",
     "Exit codes: 0 switched, 1 an error, 2 bad usage.",
   ],
-  flags: { message: { type: "string", valueName: "<text>", description: "What API clients are told (default: a generic sentence)." }, ...urlFlag, ...jsonFlag },
-  schema: z.object({ message: z.string().trim().min(1).max(500).optional(), ...base }),
+  flags: {
+    message: flag.string(z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters").optional(), {
+      valueName: "<text>",
+      description: "What API clients are told (default: a generic sentence).",
+    }),
+    ...connectionFlags,
+  },
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const state = await withConnection(target.url, {}, (db) => setMaintenance(db, true, flags.message ?? null));
+    const state = await withConnection(target.url, (db) => setMaintenance(db, true, flags.message ?? null));
     report(ctx, flags.json, target.url, state);
     return EXIT.ok;
   },
@@ -43,11 +50,10 @@ export const maintenanceOff = defineCommand({
   path: ["maintenance", "off"],
   summary: "End maintenance: the API accepts writes again.",
   details: ["Exit codes: 0 switched, 1 an error, 2 bad usage."],
-  flags: { ...urlFlag, ...jsonFlag },
-  schema: z.object(base),
+  flags: connectionFlags,
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const state = await withConnection(target.url, {}, (db) => setMaintenance(db, false, null));
+    const state = await withConnection(target.url, (db) => setMaintenance(db, false, null));
     report(ctx, flags.json, target.url, state);
     return EXIT.ok;
   },
@@ -57,11 +63,10 @@ export const maintenanceStatus = defineCommand({
   path: ["maintenance", "status"],
   summary: "Show whether maintenance is on.",
   details: ["Exit codes: 0 off, 1 on (or an error), 2 bad usage: scripts can wait for it."],
-  flags: { ...urlFlag, ...jsonFlag },
-  schema: z.object(base),
+  flags: connectionFlags,
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const state = await withConnection(target.url, {}, (db) => getMaintenance(db));
+    const state = await withConnection(target.url, (db) => getMaintenance(db));
     report(ctx, flags.json, target.url, state);
     return state.enabled ? EXIT.failure : EXIT.ok;
   },

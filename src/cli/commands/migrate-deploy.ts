@@ -1,16 +1,18 @@
+import { resolve } from "node:path";
 import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { backupBeforeMigrate } from "../../ops/backup/pre-migration.ts";
 import { DEPLOY_DEFAULTS, deployMigrations } from "../../ops/migrations/deploy.ts";
 import { formatFinding, lintMigrations, type LintReport } from "../../ops/migrations/lint/index.ts";
-import type { MigrationFile } from "../../ops/migrations/files.ts";
-import type { Connection } from "../../ops/sql.ts";
+import { readMigrations, type MigrationFile } from "../../ops/migrations/files.ts";
+import { withConnection, type Connection } from "../../ops/sql.ts";
 import { CliError, defineCommand, EXIT, type CliContext } from "../command.ts";
-import { loadMigrations, plural, withConnection } from "../connection.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, urlFlag } from "../flags.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, migrationsDirFlag, urlFlag, wholeNumber } from "../flags.ts";
+import { plural, printJson } from "../output.ts";
 
-const ms = (label: string) => z.coerce.number({ message: `${label} must be a number of milliseconds` }).int().min(0).max(24 * 3_600_000);
+const ms = z.coerce.number({ message: "must be a number of milliseconds" }).int("must be a whole number of milliseconds").min(0, "must be at least 0").max(24 * 3_600_000, "must be at most a day");
 
 export const migrateDeploy = defineCommand({
   path: ["migrate", "deploy"],
@@ -36,34 +38,30 @@ export const migrateDeploy = defineCommand({
     "Exit codes: 0 applied (or nothing to apply), 1 a migration failed, was refused, or an error; 2 bad usage.",
   ],
   flags: {
-    ...urlFlag,
-    ...migrationsDirFlag,
-    "allow-unsafe": { type: "string", valueName: "<reason>", description: "Deploy despite lint errors; the reason is logged with the migrations." },
-    backup: { type: "boolean", description: "Take a pre-migration pg_dump first (default when APP_ENV=production)." },
-    "skip-backup": { type: "boolean", description: "Do not take the pre-migration backup, even in production." },
-    "backup-dir": { type: "string", valueName: "<dir>", description: "Where the pre-migration dump goes. Default: BACKUP_DIR, else backups." },
-    "lock-timeout": { type: "string", valueName: "<ms>", description: `lock_timeout for each migration. Default: ${DEPLOY_DEFAULTS.lockTimeoutMs}; 0 waits forever.` },
-    "statement-timeout": { type: "string", valueName: "<ms>", description: "statement_timeout for each migration. Default: the server's." },
-    "lock-retries": { type: "string", valueName: "<n>", description: `Retries after a lock timeout. Default: ${DEPLOY_DEFAULTS.lockRetries}.` },
-    ...jsonFlag,
+    url: urlFlag,
+    migrationsDir: migrationsDirFlag,
+    allowUnsafe: flag.string(z.string().trim().min(10, "needs a reason of at least a few words").max(500, "must be at most 500 characters").optional(), {
+      valueName: "<reason>",
+      description: "Deploy despite lint errors; the reason is logged with the migrations.",
+    }),
+    backup: flag.boolean({ description: "Take a pre-migration pg_dump first (default when APP_ENV=production)." }),
+    skipBackup: flag.boolean({ description: "Do not take the pre-migration backup, even in production." }),
+    backupDir: flag.string(z.string().trim().min(1, "must not be empty").optional(), {
+      valueName: "<dir>",
+      description: "Where the pre-migration dump goes. Default: BACKUP_DIR, else backups.",
+    }),
+    lockTimeout: flag.string(ms.default(DEPLOY_DEFAULTS.lockTimeoutMs), {
+      valueName: "<ms>",
+      description: `lock_timeout for each migration. Default: ${DEPLOY_DEFAULTS.lockTimeoutMs}; 0 waits forever.`,
+    }),
+    statementTimeout: flag.string(ms.default(DEPLOY_DEFAULTS.statementTimeoutMs), { valueName: "<ms>", description: "statement_timeout for each migration. Default: the server's." }),
+    lockRetries: flag.string(wholeNumber(0, 20).default(DEPLOY_DEFAULTS.lockRetries), { valueName: "<n>", description: `Retries after a lock timeout. Default: ${DEPLOY_DEFAULTS.lockRetries}.` }),
+    json: jsonFlag,
   },
-  schema: z
-    .object({
-      url: directUrlSchema.optional(),
-      migrationsDir: migrationsDirSchema,
-      allowUnsafe: z.string().trim().min(10, "needs a reason of at least a few words").max(500).optional(),
-      backup: z.boolean().default(false),
-      skipBackup: z.boolean().default(false),
-      backupDir: z.string().trim().min(1).optional(),
-      lockTimeout: ms("--lock-timeout").default(DEPLOY_DEFAULTS.lockTimeoutMs),
-      statementTimeout: ms("--statement-timeout").default(DEPLOY_DEFAULTS.statementTimeoutMs),
-      lockRetries: z.coerce.number({ message: "must be a whole number" }).int().min(0).max(20).default(DEPLOY_DEFAULTS.lockRetries),
-      json: jsonSchema,
-    })
-    .refine((f) => !(f.backup && f.skipBackup), { message: "--backup and --skip-backup cannot be combined", path: ["backup"] }),
+  conflicts: [["backup", "skipBackup"]],
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = loadMigrations(ctx, flags.migrationsDir);
+    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
     // Progress is for people; --json prints only the final document.
     const log = flags.json ? undefined : ctx.stdout;
     if (log) {
@@ -76,7 +74,9 @@ export const migrateDeploy = defineCommand({
     const overridden = new Set<string>();
 
     // A ?schema= that does not exist yet is created, as Prisma does on deploy.
-    const result = await withConnection(target.url, { createSchema: true }, (db: Connection) =>
+    const result = await withConnection(
+      target.url,
+      (db: Connection) =>
       deployMigrations(db, files, {
         ...(log && { log }),
         lockTimeoutMs: flags.lockTimeout,
@@ -109,9 +109,10 @@ export const migrateDeploy = defineCommand({
         if (backup && !flags.json) ctx.stderr(`A pre-migration backup is at ${backup.path}; restore with: ${backup.restoreCommand}`);
         throw error;
       }),
+      { createSchema: true },
     );
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...result, ...(backup && { backup }) }, null, 2));
+      printJson(ctx, { database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...result, ...(backup && { backup }) });
     } else if (result.applied.length === 0) {
       ctx.stdout("No pending migrations to apply.");
     } else {

@@ -5,29 +5,38 @@ import { maskUrl } from "../../env.ts";
 import { checksumOf, type MigrationFile } from "../../ops/migrations/files.ts";
 import { readHistory } from "../../ops/migrations/history.ts";
 import { formatText, lintMigrations, modifiedFromGit, modifiedFromHistory, RULES, RULE_IDS, summarize, type LintReport } from "../../ops/migrations/lint/index.ts";
-import { CliError, defineCommand, EXIT, type CliContext, type FlagSpec } from "../command.ts";
-import { plural, withConnection } from "../connection.ts";
-import { describeError } from "../errors.ts";
+import { withConnection } from "../../ops/sql.ts";
+import { CliError, defineCommand, EXIT, type CliContext, type CommandInput } from "../command.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, urlFlag } from "../flags.ts";
+import { flag } from "../flag.ts";
+import { directUrlSchema, jsonFlag } from "../flags.ts";
+import { plural, printJson } from "../output.ts";
+import { renderError } from "../render-error.ts";
 
 const DEFAULT_DIR = "prisma/migrations";
 
-const formatFlag: Record<"format", FlagSpec> = {
-  format: { type: "string", valueName: "<text|json>", description: "Output format. Default: text. `--format json` is the same as --json." },
+const lintFlags = {
+  format: flag.string(z.enum(["text", "json"], { message: "must be text or json" }).default("text"), {
+    valueName: "<text|json>",
+    description: "Output format. Default: text. `--format json` is the same as --json.",
+  }),
+  json: jsonFlag,
+  url: flag.string(directUrlSchema.optional(), {
+    valueName: "<url>",
+    description: "Database whose _prisma_migrations checksums reveal edited migrations. Default: DIRECT_URL, else DATABASE_URL, else git history.",
+  }),
 };
 
-const lintFlags = z.object({
-  args: z.array(z.string().min(1, "must not be empty")),
-  format: z.enum(["text", "json"], { message: "must be text or json" }).default("text"),
-  json: jsonSchema,
-  url: directUrlSchema.optional(),
-});
+const pathsArgs = {
+  usage: "[paths...]",
+  description: `migration folders, migration.sql files, or folders of migrations (default: every migration under ${DEFAULT_DIR})`,
+  schema: z.array(z.string().min(1, "must not be empty")),
+};
 
 export const migrateLint = defineCommand({
   path: ["migrate", "lint"],
   summary: "Check migrations for locking, data-loss and hygiene problems with PostgreSQL's own parser; exit 1 on errors.",
-  args: { usage: "[paths...]", description: `migration folders, migration.sql files, or folders of migrations (default: every migration under ${DEFAULT_DIR})` },
+  args: pathsArgs,
   details: [
     "Parses each migration.sql with PostgreSQL's parser (libpg_query) and reports, per finding: rule,",
     "severity, file:line:column, the statement, why it is dangerous and the safe recipe. Statements on",
@@ -46,27 +55,19 @@ export const migrateLint = defineCommand({
     "",
     "Exit codes: 0 no errors (warnings allowed), 1 errors found or a failure, 2 bad usage.",
   ],
-  flags: {
-    ...formatFlag,
-    ...jsonFlag,
-    url: { ...urlFlag.url, description: "Database whose _prisma_migrations checksums reveal edited migrations. Default: DIRECT_URL, else DATABASE_URL, else git history." },
-  },
-  schema: lintFlags,
+  flags: lintFlags,
   async run(flags, ctx) {
     try {
       return await lint(flags, ctx);
     } catch (error) {
       // dbctl prints a JSON error document for --json; `--format json` readers get the same.
-      if (flags.format === "json" && !flags.json) {
-        const reported = describeError(error, [flags.url, ctx.env.DIRECT_URL, ctx.env.DATABASE_URL]);
-        ctx.stdout(JSON.stringify({ error: { code: reported.code, message: reported.message } }, null, 2));
-      }
-      throw error;
+      if (flags.format !== "json" || flags.json) throw error;
+      return renderError(error, { json: true, secretUrls: [flags.url, ctx.env.DIRECT_URL, ctx.env.DATABASE_URL], stdout: ctx.stdout, stderr: ctx.stderr });
     }
   },
 });
 
-async function lint(flags: z.infer<typeof lintFlags>, ctx: CliContext): Promise<number> {
+async function lint(flags: CommandInput<typeof lintFlags, typeof pathsArgs.schema>, ctx: CliContext): Promise<number> {
   const json = flags.json || flags.format === "json";
   const folders = selectMigrations(ctx, flags.args);
   const selected = folders.flatMap((f) => f.selected);
@@ -76,7 +77,7 @@ async function lint(flags: z.infer<typeof lintFlags>, ctx: CliContext): Promise<
   if (flags.url || ctx.env.DIRECT_URL?.trim() || ctx.env.DATABASE_URL?.trim()) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
     if (target.warning && !json) ctx.stderr(`warning: ${target.warning}`);
-    const history = await withConnection(target.url, {}, (db) => readHistory(db));
+    const history = await withConnection(target.url, readHistory);
     modified = modifiedFromHistory(selected, history);
     checkedAgainst = `_prisma_migrations at ${maskUrl(target.url)} (from ${target.source})`;
   } else {
@@ -95,7 +96,7 @@ async function lint(flags: z.infer<typeof lintFlags>, ctx: CliContext): Promise<
   report.summary = summarize(report.findings, selected.length);
 
   if (json) {
-    ctx.stdout(JSON.stringify({ findings: report.findings, summary: report.summary }, null, 2));
+    printJson(ctx, { findings: report.findings, summary: report.summary });
   } else {
     ctx.stdout(`Linted ${plural(selected.length, "migration")}; edits to applied migrations checked against ${checkedAgainst}.\n`);
     ctx.stdout(formatText(report));

@@ -1,13 +1,22 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { createMigrationFolders, NewMigrationError, type GeneratedSql } from "../../ops/migrations/new.ts";
-import { CliError, defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, rollbackDirFlag, rollbackDirSchema } from "../flags.ts";
+import { createMigrationFolders, type GeneratedSql } from "../../ops/migrations/new.ts";
+import { defineCommand, EXIT } from "../command.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, migrationsDirFlag, rollbackDirFlag } from "../flags.ts";
+import { printJson } from "../output.ts";
 
 export const migrateNew = defineCommand({
   path: ["migrate", "new"],
   summary: "Create a migration folder and its rollback folder (rollback.sql + checklist).",
-  args: { usage: "<descriptive_name>", description: "what the migration does, in snake_case, e.g. add_user_avatar_column" },
+  args: {
+    usage: "<descriptive_name>",
+    description: "what the migration does, in snake_case, e.g. add_user_avatar_column",
+    schema: z
+      .array(z.string())
+      .length(1, "give exactly one name, e.g. `dbctl migrate new add_user_avatar_column`")
+      .transform((names) => names[0] as string),
+  },
   details: [
     "Creates prisma/migrations/<timestamp>_<name>/migration.sql and",
     "migrations-rollback/<timestamp>_<name>/{rollback.sql, README.md} (the guide's rollback checklist).",
@@ -20,27 +29,24 @@ export const migrateNew = defineCommand({
     "Exit codes: 0 created, 1 refused (bad name, folder exists), 2 bad usage.",
   ],
   flags: {
-    schema: { type: "string", valueName: "<file>", description: "The Prisma schema to diff against. Default: prisma/schema.prisma." },
-    stub: { type: "boolean", description: "Write commented stubs; do not ask Prisma for the SQL." },
-    "shadow-url": { type: "string", valueName: "<url>", description: "A server where the migrations may be replayed (default: a throwaway embedded one)." },
-    ...migrationsDirFlag,
-    ...rollbackDirFlag,
-    ...jsonFlag,
+    schema: flag.string(z.string().trim().min(1, "must not be empty").default("prisma/schema.prisma"), {
+      valueName: "<file>",
+      description: "The Prisma schema to diff against. Default: prisma/schema.prisma.",
+    }),
+    stub: flag.boolean({ description: "Write commented stubs; do not ask Prisma for the SQL." }),
+    shadowUrl: flag.string(z.string().trim().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional(), {
+      valueName: "<url>",
+      description: "A server where the migrations may be replayed (default: a throwaway embedded one).",
+    }),
+    migrationsDir: migrationsDirFlag,
+    rollbackDir: rollbackDirFlag,
+    json: jsonFlag,
   },
-  schema: z.object({
-    schema: z.string().trim().min(1).default("prisma/schema.prisma"),
-    stub: z.boolean().default(false),
-    shadowUrl: z.string().trim().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional(),
-    args: z.array(z.string()).length(1, "give exactly one name, e.g. `dbctl migrate new add_user_avatar_column`"),
-    migrationsDir: migrationsDirSchema,
-    rollbackDir: rollbackDirSchema,
-    json: jsonSchema,
-  }),
   async run(flags, ctx) {
     const migrationsDir = resolve(ctx.cwd, flags.migrationsDir);
-    const name = flags.args[0] as string;
+    const name = flags.args;
     // The name is checked before Prisma is asked anything.
-    folders({ migrationsDir, rollbackDir: resolve(ctx.cwd, flags.rollbackDir), name, now: new Date(), dryRun: true });
+    createMigrationFolders({ migrationsDir, rollbackDir: resolve(ctx.cwd, flags.rollbackDir), name, now: new Date(), dryRun: true });
     let sql: GeneratedSql | undefined;
     let note = "";
     if (flags.stub) {
@@ -55,9 +61,9 @@ export const migrateNew = defineCommand({
         note = `Could not ask Prisma for the SQL (${(error as Error).message}); wrote commented stubs instead.`;
       }
     }
-    const created = folders({ migrationsDir, rollbackDir: resolve(ctx.cwd, flags.rollbackDir), name, now: new Date(), ...(sql && { sql }) });
+    const created = createMigrationFolders({ migrationsDir, rollbackDir: resolve(ctx.cwd, flags.rollbackDir), name, now: new Date(), ...(sql && { sql }) });
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ ...created, note }, null, 2));
+      printJson(ctx, { ...created, note });
       return EXIT.ok;
     }
     ctx.stdout(`Created migration ${created.name}:`);
@@ -69,12 +75,3 @@ export const migrateNew = defineCommand({
     return EXIT.ok;
   },
 });
-
-function folders(options: Parameters<typeof createMigrationFolders>[0]) {
-  try {
-    return createMigrationFolders(options);
-  } catch (error) {
-    if (error instanceof NewMigrationError) throw new CliError("INVALID_MIGRATION", error.message);
-    throw error;
-  }
-}

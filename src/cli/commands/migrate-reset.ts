@@ -1,10 +1,13 @@
-import { z } from "zod";
+import { resolve } from "node:path";
 import { maskUrl } from "../../env.ts";
+import { readMigrations } from "../../ops/migrations/files.ts";
 import { resetDatabase } from "../../ops/migrations/reset.ts";
+import { withConnection } from "../../ops/sql.ts";
 import { CliError, defineCommand, EXIT } from "../command.ts";
-import { loadMigrations, plural, withConnection } from "../connection.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, urlFlag } from "../flags.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, migrationsDirFlag, urlFlag } from "../flags.ts";
+import { plural, printJson } from "../output.ts";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
@@ -20,8 +23,12 @@ export const migrateReset = defineCommand({
     "",
     "Exit codes: 0 reset, 1 refused or failed, 2 bad usage.",
   ],
-  flags: { yes: { type: "boolean", description: "Confirm that every row in the database may be lost." }, ...urlFlag, ...migrationsDirFlag, ...jsonFlag },
-  schema: z.object({ yes: z.boolean().default(false), url: directUrlSchema.optional(), migrationsDir: migrationsDirSchema, json: jsonSchema }),
+  flags: {
+    yes: flag.boolean({ description: "Confirm that every row in the database may be lost." }),
+    url: urlFlag,
+    migrationsDir: migrationsDirFlag,
+    json: jsonFlag,
+  },
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
     const appEnv = ctx.env.APP_ENV?.trim() || undefined;
@@ -35,11 +42,11 @@ export const migrateReset = defineCommand({
     if (!flags.yes) {
       throw new CliError("CONFIRMATION_REQUIRED", `Resetting ${maskUrl(target.url)} deletes every row in it; run again with --yes to confirm.`);
     }
-    const files = loadMigrations(ctx, flags.migrationsDir);
+    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
     const log = flags.json ? undefined : ctx.stdout;
-    const result = await withConnection(target.url, {}, (db) => resetDatabase(db, files, log ? { log } : {}));
+    const result = await withConnection(target.url, (db) => resetDatabase(db, files, log ? { log } : {}));
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), ...result }, null, 2));
+      printJson(ctx, { database: maskUrl(target.url), ...result });
     } else {
       ctx.stdout(`Reset ${maskUrl(target.url)}: applied ${plural(result.applied.length, "migration")}. Seed it with \`npm run db:seed:dev\`.`);
     }

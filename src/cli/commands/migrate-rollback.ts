@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
-import { z } from "zod";
 import { maskUrl } from "../../env.ts";
-import { rollbackMigrations, RollbackError } from "../../ops/migrations/rollback.ts";
-import { CliError, defineCommand, EXIT } from "../command.ts";
-import { loadMigrations, plural, withConnection } from "../connection.ts";
+import { readMigrations } from "../../ops/migrations/files.ts";
+import { rollbackMigrations } from "../../ops/migrations/rollback.ts";
+import { withConnection } from "../../ops/sql.ts";
+import { defineCommand, EXIT } from "../command.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, rollbackDirFlag, rollbackDirSchema, urlFlag } from "../flags.ts";
+import { flag } from "../flag.ts";
+import { jsonFlag, migrationsDirFlag, nameSchema, rollbackDirFlag, urlFlag, wholeNumber } from "../flags.ts";
+import { plural, printJson } from "../output.ts";
 
 export const migrateRollback = defineCommand({
   path: ["migrate", "rollback"],
@@ -23,47 +25,31 @@ export const migrateRollback = defineCommand({
     "Exit codes: 0 rolled back (or planned, with --dry-run), 1 refused or failed, 2 bad usage.",
   ],
   flags: {
-    steps: { type: "string", valueName: "<n>", description: "How many of the newest applied migrations to undo. Default: 1." },
-    to: { type: "string", valueName: "<name>", description: "Undo every applied migration newer than <name>; <name> stays applied." },
-    "dry-run": { type: "boolean", description: "Print the plan and the SQL; change nothing." },
-    ...urlFlag,
-    ...migrationsDirFlag,
-    ...rollbackDirFlag,
-    ...jsonFlag,
+    steps: flag.string(wholeNumber(1, 1000).optional(), { valueName: "<n>", description: "How many of the newest applied migrations to undo. Default: 1." }),
+    to: flag.string(nameSchema.optional(), { valueName: "<name>", description: "Undo every applied migration newer than <name>; <name> stays applied." }),
+    dryRun: flag.boolean({ description: "Print the plan and the SQL; change nothing." }),
+    url: urlFlag,
+    migrationsDir: migrationsDirFlag,
+    rollbackDir: rollbackDirFlag,
+    json: jsonFlag,
   },
-  schema: z
-    .object({
-      steps: z.coerce.number({ message: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1000).optional(),
-      to: z.string().trim().min(1).optional(),
-      dryRun: z.boolean().default(false),
-      url: directUrlSchema.optional(),
-      migrationsDir: migrationsDirSchema,
-      rollbackDir: rollbackDirSchema,
-      json: jsonSchema,
-    })
-    .refine((f) => !(f.steps !== undefined && f.to !== undefined), { message: "--steps and --to cannot be combined", path: ["steps"] }),
+  conflicts: [["steps", "to"]],
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = loadMigrations(ctx, flags.migrationsDir);
+    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
     const log = flags.json ? undefined : ctx.stdout;
     if (log) log(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
-    let result;
-    try {
-      result = await withConnection(target.url, {}, (db) =>
-        rollbackMigrations(db, files, {
-          ...(flags.steps !== undefined && { steps: flags.steps }),
-          ...(flags.to !== undefined && { to: flags.to }),
-          rollbackDir: resolve(ctx.cwd, flags.rollbackDir),
-          dryRun: flags.dryRun,
-          ...(log && { log }),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof RollbackError) throw new CliError(error.code, error.message);
-      throw error;
-    }
+    const result = await withConnection(target.url, (db) =>
+      rollbackMigrations(db, files, {
+        ...(flags.steps !== undefined && { steps: flags.steps }),
+        ...(flags.to !== undefined && { to: flags.to }),
+        rollbackDir: resolve(ctx.cwd, flags.rollbackDir),
+        dryRun: flags.dryRun,
+        ...(log && { log }),
+      }),
+    );
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), dryRun: result.dryRun, plan: result.steps.map((s) => ({ name: s.name, sql: s.sql })), rolledBack: result.rolledBack }, null, 2));
+      printJson(ctx, { database: maskUrl(target.url), dryRun: result.dryRun, plan: result.steps.map((s) => ({ name: s.name, sql: s.sql })), rolledBack: result.rolledBack });
       return EXIT.ok;
     }
     if (result.dryRun) {

@@ -1,10 +1,12 @@
-import { z } from "zod";
+import { resolve } from "node:path";
 import { maskUrl } from "../../env.ts";
+import { readMigrations } from "../../ops/migrations/files.ts";
 import { migrationStatus, type MigrationStatus } from "../../ops/migrations/status.ts";
+import { withConnection } from "../../ops/sql.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { loadMigrations, plural, withConnection } from "../connection.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, urlFlag } from "../flags.ts";
+import { jsonFlag, migrationsDirFlag, urlFlag } from "../flags.ts";
+import { plural, printJson } from "../output.ts";
 
 export const migrateStatus = defineCommand({
   path: ["migrate", "status"],
@@ -16,14 +18,13 @@ export const migrateStatus = defineCommand({
     "Exit codes: 0 up to date, 1 pending / failed / missing-locally migrations or an error, 2 bad usage.",
     "A migration changed after it was applied (checksum mismatch) is reported as a warning.",
   ],
-  flags: { ...urlFlag, ...migrationsDirFlag, ...jsonFlag },
-  schema: z.object({ url: directUrlSchema.optional(), migrationsDir: migrationsDirSchema, json: jsonSchema }),
+  flags: { url: urlFlag, migrationsDir: migrationsDirFlag, json: jsonFlag },
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = loadMigrations(ctx, flags.migrationsDir);
-    const status = await withConnection(target.url, {}, (db) => migrationStatus(db, files));
+    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
+    const status = await withConnection(target.url, (db) => migrationStatus(db, files));
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...status }, null, 2));
+      printJson(ctx, { database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...status });
     } else {
       if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);

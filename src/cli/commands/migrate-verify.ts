@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
-import { z } from "zod";
 import { maskUrl } from "../../env.ts";
+import { readMigrations } from "../../ops/migrations/files.ts";
 import { verifyMigrations } from "../../ops/migrations/verify.ts";
-import { CliError, defineCommand, EXIT } from "../command.ts";
-import { loadMigrations, plural } from "../connection.ts";
+import { defineCommand, EXIT } from "../command.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
-import { directUrlSchema, jsonFlag, jsonSchema, migrationsDirFlag, migrationsDirSchema, rollbackDirFlag, rollbackDirSchema, urlFlag } from "../flags.ts";
+import { jsonFlag, migrationsDirFlag, rollbackDirFlag, urlFlag } from "../flags.ts";
+import { plural, printJson } from "../output.ts";
 
 export const migrateVerify = defineCommand({
   path: ["migrate", "verify"],
@@ -20,21 +20,15 @@ export const migrateVerify = defineCommand({
     "",
     "Exit codes: 0 every migration round-trips, 1 one does not (or an error), 2 bad usage.",
   ],
-  flags: { ...urlFlag, ...migrationsDirFlag, ...rollbackDirFlag, ...jsonFlag },
-  schema: z.object({ url: directUrlSchema.optional(), migrationsDir: migrationsDirSchema, rollbackDir: rollbackDirSchema, json: jsonSchema }),
+  flags: { url: urlFlag, migrationsDir: migrationsDirFlag, rollbackDir: rollbackDirFlag, json: jsonFlag },
   async run(flags, ctx) {
     const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = loadMigrations(ctx, flags.migrationsDir);
+    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
     const log = flags.json ? undefined : ctx.stdout;
     if (log) log(`Verifying ${plural(files.length, "migration")} on a scratch database beside ${maskUrl(target.url)}`);
-    let result;
-    try {
-      result = await verifyMigrations(target.url, files, { rollbackDir: resolve(ctx.cwd, flags.rollbackDir), ...(log && { log }) });
-    } catch (error) {
-      throw new CliError("VERIFY_FAILED", (error as Error).message);
-    }
+    const result = await verifyMigrations(target.url, files, { rollbackDir: resolve(ctx.cwd, flags.rollbackDir), ...(log && { log }) });
     if (flags.json) {
-      ctx.stdout(JSON.stringify(result, null, 2));
+      printJson(ctx, result);
     } else if (result.ok) {
       ctx.stdout(`\nAll ${plural(result.verified.length, "migration")} round-trip: each rollback restores the schema exactly.`);
     } else if (result.failure) {

@@ -1,7 +1,9 @@
-import { z } from "zod";
+import { maskUrl } from "../../env.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, urlFlag } from "../flags.ts";
-import { maskUrl, momentSchema, openRecovery, recoveryBase, rethrow } from "./recovery-shared.ts";
+import { flag } from "../flag.ts";
+import { nameSchema } from "../flags.ts";
+import { printJson } from "../output.ts";
+import { momentFlag, openRecovery, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryBranch = defineCommand({
   path: ["recovery", "branch"],
@@ -15,19 +17,17 @@ export const recoveryBranch = defineCommand({
     "Exit codes: 0 created, 1 refused (outside the window, name taken) or an error, 2 bad usage.",
   ],
   flags: {
-    at: { type: "string", valueName: "<time>", description: "The moment to restore: ISO 8601, or a time ago (15m, 2h, 1d)." },
-    name: { type: "string", valueName: "<name>", description: "The new branch's name." },
-    ...urlFlag,
-    ...jsonFlag,
+    at: momentFlag,
+    name: flag.string(nameSchema, { valueName: "<name>", description: "The new branch's name." }),
+    ...recoveryFlags,
   },
-  schema: z.object({ at: momentSchema, name: z.string().trim().min(1), ...recoveryBase }),
   async run(flags, ctx) {
     const { provider, log, database } = await openRecovery(flags, ctx);
     log?.(`Restoring ${flags.at.toISOString()} into branch "${flags.name}" ...`);
-    const branch = await provider.createBranch(flags.name, { at: flags.at }).catch(rethrow);
-    const url = await provider.connectionString(branch.name, database ? { database } : {}).catch(rethrow);
+    const branch = await provider.createBranch(flags.name, { at: flags.at });
+    const url = await provider.connectionString(branch.name, database ? { database } : {});
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ branch, connectionString: maskUrl(url) }, null, 2));
+      printJson(ctx, { branch, connectionString: maskUrl(url) });
     } else {
       ctx.stdout(`Branch "${branch.name}" holds the state of ${flags.at.toISOString()}.`);
       ctx.stdout(`Connect: ${maskUrl(url)}`);

@@ -1,18 +1,20 @@
-import { z } from "zod";
 import { defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, urlFlag } from "../flags.ts";
-import { findBranch, openRecovery, recoveryBase, rethrow } from "./recovery-shared.ts";
+import { branchFlag, findBranch, openRecovery, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryDelete = defineCommand({
   path: ["recovery", "delete"],
-  summary: "Delete a branch made for recovery (never the primary).",
-  details: ["Exit codes: 0 deleted, 1 refused (primary, unknown) or an error, 2 bad usage."],
-  flags: { branch: { type: "string", valueName: "<name>", description: "The branch to delete." }, ...urlFlag, ...jsonFlag },
-  schema: z.object({ branch: z.string().trim().min(1), ...recoveryBase }),
+  summary: "Delete a branch made for recovery (never the primary, never one with child branches).",
+  details: [
+    "Refuses the primary branch, and a branch that other branches were made from (delete those",
+    "first), as Neon does; a refusal changes nothing.",
+    "",
+    "Exit codes: 0 deleted, 1 refused (primary, has children, unknown) or an error, 2 bad usage.",
+  ],
+  flags: { branch: branchFlag("The branch to delete."), ...recoveryFlags },
   async run(flags, ctx) {
     const { provider } = await openRecovery(flags, ctx);
     await findBranch(provider, flags.branch);
-    await provider.deleteBranch(flags.branch).catch(rethrow);
+    await provider.deleteBranch(flags.branch);
     ctx.stdout(flags.json ? JSON.stringify({ deleted: flags.branch }) : `Deleted branch "${flags.branch}".`);
     return EXIT.ok;
   },

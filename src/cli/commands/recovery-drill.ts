@@ -1,8 +1,9 @@
-import { z } from "zod";
 import { recoveryDrill } from "../../ops/recovery/drill.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, urlFlag } from "../flags.ts";
-import { openRecovery, recoveryBase, rethrow } from "./recovery-shared.ts";
+import { flag } from "../flag.ts";
+import { wholeNumber } from "../flags.ts";
+import { printJson } from "../output.ts";
+import { openRecovery, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryDrillCommand = defineCommand({
   path: ["recovery", "drill"],
@@ -13,13 +14,15 @@ export const recoveryDrillCommand = defineCommand({
     "",
     "Exit codes: 0 the drill passed, 1 it failed (or an error), 2 bad usage.",
   ],
-  flags: { minutes: { type: "string", valueName: "<n>", description: "How far back to restore. Default: 5." }, ...urlFlag, ...jsonFlag },
-  schema: z.object({ minutes: z.coerce.number().int().min(0).max(60 * 24 * 30).default(5), ...recoveryBase }),
+  flags: {
+    minutes: flag.string(wholeNumber(0, 60 * 24 * 30).default(5), { valueName: "<n>", description: "How far back to restore. Default: 5." }),
+    ...recoveryFlags,
+  },
   async run(flags, ctx) {
     const { provider, target, log, database } = await openRecovery(flags, ctx);
-    const result = await recoveryDrill(provider, { minutesAgo: flags.minutes, liveUrl: target.url, ...(database && { database }), ...(log && { log }) }).catch(rethrow);
+    const result = await recoveryDrill(provider, { minutesAgo: flags.minutes, liveUrl: target.url, ...(database && { database }), ...(log && { log }) });
     if (flags.json) {
-      ctx.stdout(JSON.stringify(result, null, 2));
+      printJson(ctx, result);
     } else {
       ctx.stdout(`Drill ${result.ok ? "PASSED" : "FAILED"}: restored ${result.at.toISOString()} into ${result.branch}, ${result.verification?.tables.length ?? 0} tables checked, branch ${result.deleted ? "deleted" : "NOT deleted"}.`);
       for (const problem of result.problems) ctx.stdout(`problem: ${problem}`);

@@ -1,8 +1,7 @@
-import { z } from "zod";
 import { verifyBranch } from "../../ops/recovery/verify.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, urlFlag } from "../flags.ts";
-import { findBranch, openRecovery, recoveryBase, rethrow } from "./recovery-shared.ts";
+import { printJson } from "../output.ts";
+import { branchFlag, findBranch, openRecovery, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryVerify = defineCommand({
   path: ["recovery", "verify"],
@@ -15,15 +14,14 @@ export const recoveryVerify = defineCommand({
     "",
     "Exit codes: 0 the branch is healthy, 1 it is not (or an error), 2 bad usage.",
   ],
-  flags: { branch: { type: "string", valueName: "<name>", description: "The branch to check." }, ...urlFlag, ...jsonFlag },
-  schema: z.object({ branch: z.string().trim().min(1), ...recoveryBase }),
+  flags: { branch: branchFlag("The branch to check."), ...recoveryFlags },
   async run(flags, ctx) {
     const { provider, target, database } = await openRecovery(flags, ctx);
     await findBranch(provider, flags.branch);
-    const url = await provider.connectionString(flags.branch, database ? { database } : {}).catch(rethrow);
+    const url = await provider.connectionString(flags.branch, database ? { database } : {});
     const result = await verifyBranch(url, target.url);
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ branch: flags.branch, ...result }, null, 2));
+      printJson(ctx, { branch: flags.branch, ...result });
     } else {
       const width = Math.max(5, ...result.tables.map((t) => t.table.length));
       ctx.stdout(`${"table".padEnd(width)}  ${"live".padStart(10)}  ${"branch".padStart(10)}`);

@@ -1,7 +1,6 @@
-import { z } from "zod";
 import { defineCommand, EXIT } from "../command.ts";
-import { jsonFlag, urlFlag } from "../flags.ts";
-import { describeBranch, openRecovery, recoveryBase, rethrow } from "./recovery-shared.ts";
+import { printJson } from "../output.ts";
+import { describeBranch, openRecovery, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryWindow = defineCommand({
   path: ["recovery", "window"],
@@ -13,14 +12,13 @@ export const recoveryWindow = defineCommand({
     "",
     "Exit codes: 0 shown, 1 no window yet or an error, 2 bad usage.",
   ],
-  flags: { ...urlFlag, ...jsonFlag },
-  schema: z.object(recoveryBase),
+  flags: recoveryFlags,
   async run(flags, ctx) {
     const { provider } = await openRecovery(flags, ctx);
-    const window = await provider.restoreWindow().catch(rethrow);
-    const branches = await provider.listBranches().catch(rethrow);
+    const window = await provider.restoreWindow();
+    const branches = await provider.listBranches();
     if (flags.json) {
-      ctx.stdout(JSON.stringify({ provider: provider.kind, window, branches }, null, 2));
+      printJson(ctx, { provider: provider.kind, window, branches });
       return EXIT.ok;
     }
     const hours = (window.to.getTime() - window.from.getTime()) / 3_600_000;

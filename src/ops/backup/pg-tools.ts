@@ -1,3 +1,4 @@
+import { OpsError } from "../errors.ts";
 import { spawn } from "node:child_process";
 import { PRISMA_ONLY_PARAMS } from "../../db/url.ts";
 import { createReadStream } from "node:fs";
@@ -6,16 +7,16 @@ import { createReadStream } from "node:fs";
  * Runs PostgreSQL's client tools (pg_dump, pg_restore, psql) from the machine. The password
  * travels in PGPASSWORD, never on the command line where `ps` would show it.
  */
-export class PgToolError extends Error {
+export class PgToolError extends OpsError {
   override name = "PgToolError";
-  constructor(
-    message: string,
-    /** TOOL_MISSING and TOOL_TOO_OLD are fixed by installing; TOOL_FAILED is the tool's own failure. */
-    readonly code: "TOOL_MISSING" | "TOOL_TOO_OLD" | "TOOL_FAILED" = "TOOL_FAILED",
-    /** Everything the tool wrote on stderr, for callers that pick out its first error line. */
-    readonly stderr = "",
-  ) {
-    super(message);
+  /** TOOL_MISSING and TOOL_TOO_OLD are fixed by installing; TOOL_FAILED is the tool's own failure. */
+  declare readonly code: "TOOL_MISSING" | "TOOL_TOO_OLD" | "TOOL_FAILED";
+  /** Everything the tool wrote on stderr, for callers that pick out its first error line. */
+  readonly stderr: string;
+  constructor(code: PgToolError["code"], message: string, details?: { stderr: string }) {
+    // The tool's whole stderr stays off the rendered error (the message already has its last lines).
+    super(code, message);
+    this.stderr = details?.stderr ?? "";
   }
 }
 
@@ -82,14 +83,14 @@ export function runTool(tool: string, args: string[], options: ToolOptions = {})
     child.on("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "ENOENT"
-          ? new PgToolError(`${tool} is not installed; install PostgreSQL's client tools (on Debian: apt-get install postgresql-client-15).`, "TOOL_MISSING")
+          ? new PgToolError("TOOL_MISSING", `${tool} is not installed; install PostgreSQL's client tools (on Debian: apt-get install postgresql-client-15).`)
           : error,
       );
     });
     child.on("close", (code) => {
       if (partial && options.onStderrLine) options.onStderrLine(partial);
       if (code === 0) resolve({ stdout, stderr });
-      else reject(new PgToolError(`${tool} failed (exit ${code}): ${lastLines(stderr) || "no output"}`, "TOOL_FAILED", stderr));
+      else reject(new PgToolError("TOOL_FAILED", `${tool} failed (exit ${code}): ${lastLines(stderr) || "no output"}`, { stderr }));
     });
   });
 }
@@ -112,7 +113,7 @@ const versions = new Map<string, Promise<{ major: number; text: string }>>();
 async function readToolVersion(tool: string): Promise<{ major: number; text: string }> {
   const { stdout } = await runTool(tool, ["--version"]);
   const match = /(\d+)(?:\.\d+)?/.exec(stdout);
-  if (!match) throw new PgToolError(`Could not read the version of ${tool} from "${stdout.trim()}".`);
+  if (!match) throw new PgToolError("TOOL_FAILED", `Could not read the version of ${tool} from "${stdout.trim()}".`);
   return { major: Number(match[1]), text: stdout.trim().replace(/^\S+ \(PostgreSQL\) /, "") };
 }
 
@@ -126,8 +127,8 @@ export async function checkDumpCompatible(serverMajor: number, tool = "pg_dump")
   const major = await installedMajor(tool, serverMajor, `to back up a PostgreSQL ${serverMajor} server`);
   if (major < serverMajor) {
     throw new PgToolError(
-      `${tool} ${major} cannot dump a PostgreSQL ${serverMajor} server; install ${tool} ${serverMajor} or newer (on Debian: apt-get install postgresql-client-${serverMajor}).`,
       "TOOL_TOO_OLD",
+      `${tool} ${major} cannot dump a PostgreSQL ${serverMajor} server; install ${tool} ${serverMajor} or newer (on Debian: apt-get install postgresql-client-${serverMajor}).`,
     );
   }
 }
@@ -137,8 +138,8 @@ export async function checkRestoreCompatible(dumpMajor: number, tool = "pg_resto
   const major = await installedMajor(tool, dumpMajor, `to read a backup made by pg_dump ${dumpMajor}`);
   if (major < dumpMajor) {
     throw new PgToolError(
-      `${tool} ${major} cannot read a backup made by pg_dump ${dumpMajor}; install ${tool} ${dumpMajor} or newer (on Debian: apt-get install postgresql-client-${dumpMajor}).`,
       "TOOL_TOO_OLD",
+      `${tool} ${major} cannot read a backup made by pg_dump ${dumpMajor}; install ${tool} ${dumpMajor} or newer (on Debian: apt-get install postgresql-client-${dumpMajor}).`,
     );
   }
 }
@@ -148,7 +149,7 @@ async function installedMajor(tool: string, needed: number, purpose: string): Pr
     return await toolMajorVersion(tool);
   } catch (error) {
     if (error instanceof PgToolError && error.code === "TOOL_MISSING") {
-      throw new PgToolError(`${tool} is not installed; install ${tool} ${needed} or newer ${purpose} (on Debian: apt-get install postgresql-client-${needed}).`, "TOOL_MISSING");
+      throw new PgToolError("TOOL_MISSING", `${tool} is not installed; install ${tool} ${needed} or newer ${purpose} (on Debian: apt-get install postgresql-client-${needed}).`);
     }
     throw error;
   }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { maskUrl, type Env } from "../../env.ts";
-import { connect } from "../sql.ts";
+import { withConnection } from "../sql.ts";
 import { createBackup, type CreatedBackup } from "./create.ts";
 import { BackupError } from "./errors.ts";
 import { detectFormat, loadBackup, readToc } from "./load.ts";
@@ -121,13 +121,10 @@ async function checkUnchanged(path: string, manifest: Manifest) {
   }
 }
 
-async function compareWithManifest(url: string, manifest: Manifest) {
-  const db = await connect(url);
-  try {
+function compareWithManifest(url: string, manifest: Manifest) {
+  return withConnection(url, async (db) => {
     const counted = manifest.tables.filter((t): t is TableRef & { rows: number } => t.rows !== null);
     const counts = await countRows(db, counted);
     return counted.map((t, i) => ({ table: qualifiedName(t), expected: t.rows, actual: counts[i] ?? 0 }));
-  } finally {
-    await db.close();
-  }
+  });
 }

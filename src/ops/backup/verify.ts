@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { withScratchDatabase } from "../scratch.ts";
-import { connect } from "../sql.ts";
+import { withConnection } from "../sql.ts";
 import { loadBackup, readToc } from "./load.ts";
 import { dumpMajor, fileSha256, readManifest, recordVerification, type Manifest, type VerificationCheck } from "./manifest.ts";
 import { checkRestoreCompatible, firstToolError, PgToolError, runTool, splitPassword } from "./pg-tools.ts";
@@ -102,21 +102,17 @@ async function loadCurrentSchema(url: string, scratchUrl: string, manifest: Mani
     await runTool("pg_dump", ["-Fc", "-s", "-d", source, "-f", schemaFile], password === undefined ? {} : { password });
     await loadBackup(schemaFile, scratchUrl, { format: "custom", noOwner: true });
     if (manifest.include.tables && manifest.include.contents !== "data-only") {
-      const scratch = await connect(scratchUrl);
-      try {
+      await withConnection(scratchUrl, async (scratch) => {
         for (const t of manifest.tables) await scratch.query(`DROP TABLE IF EXISTS ${quotedName(t)} CASCADE`);
-      } finally {
-        await scratch.close();
-      }
+      });
     }
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
 }
 
-async function compareRows(scratchUrl: string, manifest: Manifest, pass: (name: string, detail: string) => void) {
-  const scratch = await connect(scratchUrl);
-  try {
+function compareRows(scratchUrl: string, manifest: Manifest, pass: (name: string, detail: string) => void) {
+  return withConnection(scratchUrl, async (scratch) => {
     const present = await userTables(scratch);
     const missing = manifest.tables.filter((t) => !present.some((p) => p.schema === t.schema && p.name === t.name));
     if (missing.length) throw new BackupFault(`after restoring it, tables are missing: ${missing.map(qualifiedName).join(", ")}`);
@@ -130,7 +126,5 @@ async function compareRows(scratchUrl: string, manifest: Manifest, pass: (name: 
         ? `row counts match for all ${counted.length} tables (${counted.reduce((sum, t) => sum + t.rows, 0)} rows)`
         : `all ${manifest.tables.length} tables exist (schema only: no rows to count)`,
     );
-  } finally {
-    await scratch.close();
-  }
+  });
 }

@@ -1,3 +1,4 @@
+import { OpsError } from "../errors.ts";
 import { randomUUID } from "node:crypto";
 import type { SqlClient } from "../sql.ts";
 import { planScript } from "./execution.ts";
@@ -5,14 +6,11 @@ import type { MigrationFile } from "./files.ts";
 import { CREATE_MIGRATIONS_TABLE, withMigrateLock } from "./history.ts";
 import { migrationStatus, type MigrationStatus } from "./status.ts";
 
-export class MigrationError extends Error {
+export class MigrationError extends OpsError {
   override name = "MigrationError";
-  constructor(
-    message: string,
-    readonly code: "FAILED_MIGRATIONS" | "MIGRATION_FAILED" | "LOCK_TIMEOUT" | "DEPLOY_REFUSED",
-    readonly migration: string,
-  ) {
-    super(message);
+  declare readonly code: "FAILED_MIGRATIONS" | "MIGRATION_FAILED" | "LOCK_TIMEOUT" | "DEPLOY_REFUSED";
+  constructor(code: MigrationError["code"], message: string, details: { migration: string }) {
+    super(code, message, details);
   }
 }
 
@@ -60,12 +58,12 @@ export async function deployMigrations(db: SqlClient, files: MigrationFile[], op
     const failed = status.failed[0];
     if (failed) {
       throw new MigrationError(
+        "FAILED_MIGRATIONS",
         `Found a failed migration in the target database; no new migration will be applied (Prisma's P3009). ` +
           `The \`${failed.name}\` migration started at ${failed.startedAt.toISOString()} failed` +
           (failed.logs ? `: ${firstLine(failed.logs)}` : ".") +
           ` Fix the database, then mark it with \`prisma migrate resolve --rolled-back ${failed.name}\` (or --applied).`,
-        "FAILED_MIGRATIONS",
-        failed.name,
+        { migration: failed.name },
       );
     }
     for (const m of status.modified) log(`warning: ${m.name} was changed after it was applied (checksum mismatch); it is not run again.`);
@@ -119,12 +117,12 @@ async function applyInTransaction(db: SqlClient, file: MigrationFile, id: string
       await recordFailure(db, id, message);
       if (sqlState(error) === LOCK_NOT_AVAILABLE) {
         throw new MigrationError(
-          `Migration \`${file.name}\` could not get its locks within the lock timeout after ${retries + 1} attempts; it was rolled back and the schema is as before. ${message} Find the blocking sessions (pg_stat_activity), then mark the migration rolled back (prisma migrate resolve --rolled-back ${file.name}) and deploy again.`,
           "LOCK_TIMEOUT",
-          file.name,
+          `Migration \`${file.name}\` could not get its locks within the lock timeout after ${retries + 1} attempts; it was rolled back and the schema is as before. ${message} Find the blocking sessions (pg_stat_activity), then mark the migration rolled back (prisma migrate resolve --rolled-back ${file.name}) and deploy again.`,
+          { migration: file.name },
         );
       }
-      throw new MigrationError(`Migration \`${file.name}\` failed and was rolled back; the schema is as it was before it. ${message}`, "MIGRATION_FAILED", file.name);
+      throw new MigrationError("MIGRATION_FAILED", `Migration \`${file.name}\` failed and was rolled back; the schema is as it was before it. ${message}`, { migration: file.name });
     }
   }
 }
@@ -148,9 +146,9 @@ async function applyStatementByStatement(
         const done = index === 0 ? "No statement of it had run" : `Statements 1 to ${index} of ${plan.statements.length} had run and stay applied`;
         await recordFailure(db, id, `${message}\nFailed at statement ${index + 1} of ${plan.statements.length}: ${statement}`);
         throw new MigrationError(
-          `Migration \`${file.name}\` failed at statement ${index + 1} of ${plan.statements.length}, outside a transaction. ${done}; a failed CREATE INDEX CONCURRENTLY leaves an INVALID index to drop. ${message}`,
           "MIGRATION_FAILED",
-          file.name,
+          `Migration \`${file.name}\` failed at statement ${index + 1} of ${plan.statements.length}, outside a transaction. ${done}; a failed CREATE INDEX CONCURRENTLY leaves an INVALID index to drop. ${message}`,
+          { migration: file.name },
         );
       }
       // Progress is recorded per statement, so a failure says exactly how far it got.

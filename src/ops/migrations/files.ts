@@ -1,3 +1,4 @@
+import { OpsError } from "../errors.ts";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -19,16 +20,16 @@ export function checksumOf(bytes: Buffer | string): string {
 
 /** Every migration under `dir`, sorted by folder name (which starts with its timestamp). */
 export function readMigrations(dir: string): MigrationFile[] {
-  if (!existsSync(dir)) throw new Error(`The migrations folder ${dir} does not exist.`);
+  if (!existsSync(dir)) throw new OpsError("MIGRATIONS_DIR", `The migrations folder ${dir} does not exist.`);
   const names = readdirSync(dir)
     .filter((entry) => statSync(join(dir, entry)).isDirectory())
     .sort();
   const migrations: MigrationFile[] = [];
   for (const name of names) {
     const path = join(dir, name, "migration.sql");
-    if (!existsSync(path)) throw new Error(`The migration folder ${name} has no migration.sql.`);
+    if (!existsSync(path)) throw new OpsError("MIGRATIONS_DIR", `The migration folder ${name} has no migration.sql.`);
     if (!MIGRATION_NAME.test(name)) {
-      throw new Error(`The migration folder ${name} is not named <14-digit timestamp>_<snake_case_name>.`);
+      throw new OpsError("MIGRATIONS_DIR", `The migration folder ${name} is not named <14-digit timestamp>_<snake_case_name>.`);
     }
     const bytes = readFileSync(path);
     migrations.push({ name, path, sql: bytes.toString("utf8"), checksum: checksumOf(bytes) });

@@ -1,3 +1,4 @@
+import { OpsError } from "../errors.ts";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATION_NAME } from "./files.ts";
@@ -17,8 +18,12 @@ export interface NewMigration {
   generated: boolean;
 }
 
-export class NewMigrationError extends Error {
+/** A migration name or folder `dbctl migrate new` refuses; nothing was created. */
+export class NewMigrationError extends OpsError {
   override name = "NewMigrationError";
+  constructor(message: string) {
+    super("INVALID_MIGRATION", message);
+  }
 }
 
 /** UTC `YYYYMMDDHHMMSS`, as Prisma Migrate names folders. */

@@ -1,17 +1,15 @@
+import { OpsError } from "../errors.ts";
 import type { SqlClient } from "../sql.ts";
 import { planScript } from "./execution.ts";
 import type { MigrationFile } from "./files.ts";
 import { isApplied, isFailed, readHistory, withMigrateLock } from "./history.ts";
 import { readRollback, rollbackPath, type RollbackFile } from "./rollback-files.ts";
 
-export class RollbackError extends Error {
+export class RollbackError extends OpsError {
   override name = "RollbackError";
-  constructor(
-    message: string,
-    readonly code: "NOTHING_TO_ROLL_BACK" | "NOT_APPLIED" | "MISSING_ROLLBACK" | "FAILED_MIGRATIONS" | "ROLLBACK_FAILED" | "MISSING_LOCALLY",
-    readonly rolledBack: string[] = [],
-  ) {
-    super(message);
+  declare readonly code: "NOTHING_TO_ROLL_BACK" | "NOT_APPLIED" | "MISSING_ROLLBACK" | "FAILED_MIGRATIONS" | "ROLLBACK_FAILED" | "MISSING_LOCALLY";
+  constructor(code: RollbackError["code"], message: string, details?: { rolledBack: string[] }) {
+    super(code, message, details);
   }
 }
 
@@ -65,9 +63,9 @@ export async function rollbackMigrations(db: SqlClient, files: MigrationFile[], 
         } catch (error) {
           await db.query("ROLLBACK").catch(() => {});
           throw new RollbackError(
-            `The rollback of \`${step.name}\` failed and was undone, so that migration is still applied: ${(error as Error).message}.${done}`,
             "ROLLBACK_FAILED",
-            rolledBack,
+            `The rollback of \`${step.name}\` failed and was undone, so that migration is still applied: ${(error as Error).message}.${done}`,
+            { rolledBack: [...rolledBack] },
           );
         }
       } else {
@@ -77,9 +75,9 @@ export async function rollbackMigrations(db: SqlClient, files: MigrationFile[], 
             await db.query(statement);
           } catch (error) {
             throw new RollbackError(
-              `The rollback of \`${step.name}\` failed at statement ${index + 1} of ${plan.statements.length}, outside a transaction (${plan.reason}); the statements before it stay done and the migration is still marked applied: ${(error as Error).message}.${done}`,
               "ROLLBACK_FAILED",
-              rolledBack,
+              `The rollback of \`${step.name}\` failed at statement ${index + 1} of ${plan.statements.length}, outside a transaction (${plan.reason}); the statements before it stay done and the migration is still marked applied: ${(error as Error).message}.${done}`,
+              { rolledBack: [...rolledBack] },
             );
           }
         }
@@ -96,23 +94,23 @@ async function planRollback(db: SqlClient, files: MigrationFile[], options: Roll
   const failed = history.find(isFailed);
   if (failed) {
     throw new RollbackError(
-      `Migration \`${failed.migration_name}\` is marked failed; resolve it first (prisma migrate resolve --rolled-back ${failed.migration_name}) so the history is unambiguous.`,
       "FAILED_MIGRATIONS",
+      `Migration \`${failed.migration_name}\` is marked failed; resolve it first (prisma migrate resolve --rolled-back ${failed.migration_name}) so the history is unambiguous.`,
     );
   }
   const applied = [...new Set(history.filter((row) => isApplied(row) && row.finished_at).map((row) => row.migration_name))].sort().reverse();
-  if (applied.length === 0) throw new RollbackError("No migration is applied to this database; there is nothing to roll back.", "NOTHING_TO_ROLL_BACK");
+  if (applied.length === 0) throw new RollbackError("NOTHING_TO_ROLL_BACK", "No migration is applied to this database; there is nothing to roll back.");
 
   let names: string[];
   if (options.to !== undefined) {
     const at = applied.indexOf(options.to);
-    if (at === -1) throw new RollbackError(`\`${options.to}\` is not an applied migration of this database, so there is no state to roll back to.`, "NOT_APPLIED");
+    if (at === -1) throw new RollbackError("NOT_APPLIED", `\`${options.to}\` is not an applied migration of this database, so there is no state to roll back to.`);
     names = applied.slice(0, at);
-    if (names.length === 0) throw new RollbackError(`\`${options.to}\` is already the newest applied migration; there is nothing to roll back.`, "NOTHING_TO_ROLL_BACK");
+    if (names.length === 0) throw new RollbackError("NOTHING_TO_ROLL_BACK", `\`${options.to}\` is already the newest applied migration; there is nothing to roll back.`);
   } else {
     const steps = options.steps ?? 1;
     if (steps > applied.length) {
-      throw new RollbackError(`Asked to roll back ${steps} migrations, but only ${applied.length} ${applied.length === 1 ? "is" : "are"} applied.`, "NOT_APPLIED");
+      throw new RollbackError("NOT_APPLIED", `Asked to roll back ${steps} migrations, but only ${applied.length} ${applied.length === 1 ? "is" : "are"} applied.`);
     }
     names = applied.slice(0, steps);
   }
@@ -120,14 +118,14 @@ async function planRollback(db: SqlClient, files: MigrationFile[], options: Roll
   const onDisk = new Set(files.map((file) => file.name));
   const missingLocally = names.filter((name) => !onDisk.has(name));
   if (missingLocally.length) {
-    throw new RollbackError(`Applied migration ${missingLocally.map((n) => `\`${n}\``).join(", ")} is not in the migrations folder; check out the code that added it before rolling it back.`, "MISSING_LOCALLY");
+    throw new RollbackError("MISSING_LOCALLY", `Applied migration ${missingLocally.map((n) => `\`${n}\``).join(", ")} is not in the migrations folder; check out the code that added it before rolling it back.`);
   }
   const steps = names.map((name) => readRollback(options.rollbackDir, name));
   const missing = names.filter((_, i) => !steps[i]);
   if (missing.length) {
     throw new RollbackError(
-      `No rollback script for ${missing.map((n) => `\`${n}\``).join(", ")} (expected ${missing.map((n) => rollbackPath(options.rollbackDir, n)).join(", ")}); nothing was rolled back.`,
       "MISSING_ROLLBACK",
+      `No rollback script for ${missing.map((n) => `\`${n}\``).join(", ")} (expected ${missing.map((n) => rollbackPath(options.rollbackDir, n)).join(", ")}); nothing was rolled back.`,
     );
   }
   return { steps: steps as RollbackFile[] };

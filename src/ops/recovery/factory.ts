@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { RecoveryProvider } from "./provider.ts";
+import { RecoveryError, type RecoveryProvider } from "./provider.ts";
 import { SelfHostedRecovery } from "./self-hosted/index.ts";
 
 /**
@@ -34,6 +34,6 @@ export async function recoveryProvider(settings: RecoverySettings): Promise<Reco
 /** The branch the application runs on. */
 export async function primaryBranch(provider: RecoveryProvider) {
   const primary = (await provider.listBranches()).find((branch) => branch.primary);
-  if (!primary) throw new Error("The recovery provider has no primary branch yet; start the database with archiving (npm start) or configure Neon.");
+  if (!primary) throw new RecoveryError("RECOVERY_SETUP", "The recovery provider has no primary branch yet; start the database with archiving (npm start) or configure Neon.");
   return primary;
 }
