@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorBackend, NeonRecoveryProvider, type NeonEmulator, startNeonEmulator } from "../../src/ops/recovery/neon/index.ts";
-import { type Branch, RecoveryError } from "../../src/ops/recovery/provider.ts";
+import { type Branch, BranchHasChildrenError, RecoveryError } from "../../src/ops/recovery/provider.ts";
 import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
 import { databaseNow, FAST as SHARED_FAST, hasTable, sql, values } from "./recovery-support.ts";
 import { postgresPidsUnder, stopPostgresUnder } from "./recovery-neon/processes.ts";
@@ -286,9 +286,19 @@ describe("Neon recovery through the API emulator", { timeout: 60_000 }, () => {
   });
 
   it("deletes branches, and answers conflicts, unknown names and Neon's refusals with codes", async () => {
-    const refusal = await expectRecoveryError(neon.deleteBranch("main-before-restore"), "RESTORE_FAILED");
-    expect(refusal.message).toContain('"main"');
+    // The restored main and the branch it had are children of the preserved state: Neon refuses (the emulator, from its own model).
+    const from = emulator.requests.length;
+    const refusal = await expectRecoveryError(neon.deleteBranch("main-before-restore"), "BRANCH_HAS_CHILDREN");
+    expect(refusal).toBeInstanceOf(BranchHasChildrenError);
+    expect(refusal.message).toContain('"main-before-restore"');
+    expect(refusal.message).toContain("main,");
+    expect(refusal.details?.branch).toBe("main-before-restore");
+    expect([...(refusal.details?.children as string[])].sort()).toEqual(["before-disaster", "main"]);
+    const refused = requestsTo("DELETE", /\/branches\/br-[a-z0-9-]+$/, from);
+    expect(refused.map((r) => r.status)).toEqual([422]);
+    expect((refused[0]?.response as { message: string }).message).toContain(mainId);
     expect(names(await neon.listBranches())).toContain("main-before-restore");
+    expect(names(await self.listBranches())).toContain("main-before-restore");
 
     const headDir = join(root, "branches", "before-disaster");
     expect(existsSync(headDir)).toBe(true);

@@ -1,3 +1,5 @@
+import { oneLine } from "../../text.ts";
+
 /**
  * What went wrong in a call to the Neon API, read from the HTTP client's error without keeping
  * the error itself: axios errors carry the request configuration, Authorization header included,
@@ -46,16 +48,6 @@ export function readFailure(error: unknown): ApiFailure {
 /** 423 Locked (another operation runs), 429 and 503 are safe to retry, per Neon's API reference. */
 export function isRetryable(failure: ApiFailure): boolean {
   return failure.status === 423 || failure.status === 429 || failure.status === 503;
-}
-
-/** One sentence: no line breaks, ending with a full stop. */
-export function sentence(text: string): string {
-  const line = oneLine(text);
-  return /[.!?]$/.test(line) ? line : `${line}.`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }
 
 /** Removes a secret wherever it appears (defence in depth: messages are built without it). */

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Operation } from "@neondatabase/api-client";
+import { oneLine } from "../../text.ts";
 import { RestoreFailedError } from "../provider.ts";
 
 /**
@@ -55,7 +57,7 @@ export async function awaitOperations(operations: Operation[] | undefined, optio
 }
 
 function failed(op: Operation, what: string): RestoreFailedError {
-  const reason = op.error ? `: ${op.error.replace(/\s+/g, " ").trim().replace(/\.$/, "")}` : "";
+  const reason = op.error ? `: ${oneLine(op.error).replace(/\.$/, "")}` : "";
   return new RestoreFailedError(`Neon's ${op.action} operation ${op.id} (${what}) ended "${op.status}"${reason}.`, {
     operation: op.id,
     action: op.action,
@@ -64,5 +66,3 @@ function failed(op: Operation, what: string): RestoreFailedError {
     ...(op.branch_id && { branchId: op.branch_id }),
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
