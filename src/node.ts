@@ -3,8 +3,10 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import WebSocket from "ws";
 import { createApp } from "./app.ts";
 import { createDb, dbOptions } from "./db/client.ts";
+import { withEnvFile } from "./env-file.ts";
 import { ConfigError, loadEnv, maskUrl } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
+import { recordLocalDatabase } from "./ops/embedded/local-database.ts";
 import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
 import { embeddedArchivingSettings, ensureBaseBackup, runningPid, SelfHostedRecovery, stopServer } from "./ops/recovery/self-hosted/index.ts";
 import { deployMigrations } from "./ops/migrations/deploy.ts";
@@ -18,13 +20,15 @@ import { seedDatabase } from "../prisma/seeds/index.ts";
  * Local entry: `npm start`. Without DATABASE_URL it runs a real PostgreSQL from npm with its data
  * under .data/, applies migrations, seeds demo data on first start and serves the API. With
  * DATABASE_URL it uses that database and only reports pending migrations (it never migrates a
- * database it did not create: that is `dbctl migrate deploy`'s job).
+ * database it did not create: that is `dbctl migrate deploy`'s job). Settings come from the
+ * environment over `.env`. The embedded server's address is recorded beside its data, so dbctl,
+ * the seeds and `npm run prisma` in another terminal use it with nothing configured.
  */
 const EMBEDDED_DB = "app";
 const MIGRATIONS_DIR = "prisma/migrations";
 
 async function main() {
-  const config = loadEnv(process.env);
+  const config = loadEnv(withEnvFile(process.env, process.cwd()));
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   let directUrl = config.DIRECT_URL ?? config.DATABASE_URL;
@@ -42,6 +46,7 @@ async function main() {
     });
     await ensureDatabase(embedded.url("postgres"), EMBEDDED_DB);
     databaseUrl = directUrl = embedded.url(EMBEDDED_DB);
+    recordLocalDatabase({ host: embedded.host, port: embedded.port, user: embedded.user, password: embedded.password, database: EMBEDDED_DB, dataDir: config.EMBEDDED_PG_DIR });
   }
 
   const db = createDb(PrismaClient, { ...dbOptions(config, databaseUrl), webSocketConstructor: WebSocket });

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { withEnvFile } from "../env-file.ts";
 import { usageError, type CliContext } from "./command.ts";
 import { describeError } from "./errors.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
@@ -65,9 +66,19 @@ function version(): string {
 }
 
 function processContext(): CliContext {
+  const cwd = process.cwd();
+  let env: Record<string, string | undefined>;
+  try {
+    // The project's .env beneath the real environment (src/env-file.ts).
+    env = withEnvFile(process.env, cwd);
+  } catch (error) {
+    // Before any command runs, so there is no --json document to answer with: one sentence, exit 1.
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
   return {
-    env: process.env,
-    cwd: process.cwd(),
+    env,
+    cwd,
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
   };

