@@ -11,6 +11,7 @@ import { recoveryBranch } from "./commands/recovery-branch.ts";
 import { recoveryDelete } from "./commands/recovery-delete.ts";
 import { recoveryDrillCommand } from "./commands/recovery-drill.ts";
 import { recoveryPromote } from "./commands/recovery-promote.ts";
+import { recoveryPrune } from "./commands/recovery-prune.ts";
 import { recoveryVerify } from "./commands/recovery-verify.ts";
 import { recoveryWindow } from "./commands/recovery-window.ts";
 import { backupCreate } from "./commands/backup-create.ts";
@@ -23,12 +24,12 @@ import { backupRestore } from "./commands/backup-restore.ts";
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete];
+export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
   maintenance: "The disaster recovery plan's switch: pause API writes while reads keep working.",
-  recovery: "Point-in-time recovery (Neon branches, or WAL archive + base backups self-hosted): window, branch, verify, promote, drill.",
+  recovery: "Point-in-time recovery (Neon branches, or WAL archive + base backups self-hosted): window, branch, verify, promote, drill, delete, prune.",
   migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
 };
 

@@ -6,10 +6,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createBackup } from "../../src/ops/backup/create.ts";
 import { manifestPathFor, readManifest, writeManifest, type Manifest } from "../../src/ops/backup/manifest.ts";
-import { quotedName, userTables } from "../../src/ops/backup/tables.ts";
-import { connect, type Connection } from "../../src/ops/sql.ts";
+import { connect } from "../../src/ops/sql.ts";
 import { progressLine } from "../../src/cli/progress-line.ts";
-import { createTestDatabase, openConnection } from "../support/database.ts";
+import { createTestDatabase, openConnection, tableRows } from "../support/database.ts";
 import { REPO_ROOT, runDbctl, type DbctlRun } from "./run-dbctl.ts";
 
 // A role of its own with a password unlike anything else in the output: if it is printed, we see it.
@@ -29,17 +28,7 @@ await (await openConnection(sourceUrl)).query(`
   INSERT INTO "Note" (id, "userId", title, content, "updatedAt") SELECT 'n' || g, 'u1', 'Note ' || g, repeat('x', g), now() FROM generate_series(1, 50) g;
 `);
 
-async function rowsOf(url: string): Promise<Record<string, string[]>> {
-  const db = await connect(url);
-  try {
-    const out: Record<string, string[]> = {};
-    for (const t of await userTables(db)) out[`${t.schema}.${t.name}`] = (await db.query<{ r: string }>(`SELECT t::text AS r FROM ${quotedName(t)} t ORDER BY 1`)).rows.map((r) => r.r);
-    return out;
-  } finally {
-    await db.close();
-  }
-}
-const sourceRows = await rowsOf(sourceUrl);
+const sourceRows = await tableRows(sourceUrl);
 
 const folders: string[] = [];
 afterAll(() => folders.splice(0).forEach((folder) => rmSync(folder, { recursive: true, force: true })));
@@ -89,7 +78,7 @@ describe("dbctl backup create, list, verify, restore", () => {
     expect(restored.code).toBe(0);
     expect(restored.stdout).toMatch(new RegExp(`^Safety backup of postgresql://${ROLE}:\\*\\*\\*\\*@\\S+: ${dir}/db_test_\\S+\\.dump`, "m"));
     expect(restored.stdout).toContain("Row counts match the backup for all 8 tables.");
-    expect(await rowsOf(urlOf(target.name))).toEqual(sourceRows);
+    expect(await tableRows(urlOf(target.name))).toEqual(sourceRows);
 
     expectNoSecret(created, listed, verified, listedJson, restored);
     for (const file of readdirSync(dir)) expect(readFileSync(join(dir, file), "latin1")).not.toContain(PASSWORD);
@@ -181,14 +170,14 @@ describe("dbctl backup restore guards", () => {
     const dir = newDir();
     const { path } = await createBackup(sourceUrl, { dir, environment: "production" });
     const target = await createTestDatabase();
-    const before = await rowsOf(urlOf(target.name));
+    const before = await tableRows(urlOf(target.name));
     const files = readdirSync(dir);
     const run = await runDbctl(["backup", "restore", path, "--clean", "--url", urlOf(target.name)], envFor(dir, { APP_ENV: "production" }));
     expect(run.code).toBe(1);
     oneSentence(run);
     expect(run.stderr).toMatch(/^Refusing to restore \S+ into postgresql:\/\/\S+:\*\*\*\*@\S+ because APP_ENV=production; nothing was changed, and --force restores anyway/);
     expect(readdirSync(dir)).toEqual(files);
-    expect(await rowsOf(urlOf(target.name))).toEqual(before);
+    expect(await tableRows(urlOf(target.name))).toEqual(before);
     expectNoSecret(run);
   });
 

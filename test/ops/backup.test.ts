@@ -9,9 +9,7 @@ import { manifestPathFor, readManifest, writeManifest } from "../../src/ops/back
 import { planPrune, retentionPolicy, type PruneCandidate } from "../../src/ops/backup/prune.ts";
 import { restoreBackup } from "../../src/ops/backup/restore.ts";
 import { verifyBackup } from "../../src/ops/backup/verify.ts";
-import { connect, type Connection } from "../../src/ops/sql.ts";
-import { quotedName, userTables } from "../../src/ops/backup/tables.ts";
-import { createTestDatabase, openConnection } from "../support/database.ts";
+import { createTestDatabase, openConnection, tableRows } from "../support/database.ts";
 
 
 /** Rows that make a dump work: quotes, tabs, newlines, backslashes, unicode, NULLs, enums, floats. */
@@ -32,24 +30,10 @@ const SEED = `
   INSERT INTO "PerformanceMetric" (id, route, method, status, "durationMs") VALUES ('m1', '/notes', 'GET', 200, 12.5), ('m2', '/notes', 'POST', 201, 0.125);
 `;
 
-/** Every table's rows as text, in a stable order: two databases hold the same data when these are equal. */
-async function snapshotRows(url: string): Promise<Record<string, string[]>> {
-  const db = await connect(url);
-  try {
-    const out: Record<string, string[]> = {};
-    for (const table of await userTables(db)) {
-      const { rows } = await db.query<{ r: string }>(`SELECT t::text AS r FROM ${quotedName(table)} t ORDER BY 1`);
-      out[`${table.schema}.${table.name}`] = rows.map((row) => row.r);
-    }
-    return out;
-  } finally {
-    await db.close();
-  }
-}
 
 const source = await createTestDatabase();
 await (await openConnection(source.url)).query(SEED);
-const sourceRows = await snapshotRows(source.url);
+const sourceRows = await tableRows(source.url);
 const dir = mkdtempSync(join(tmpdir(), "dbctl-backup-ops-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const backup = (options: Partial<Parameters<typeof createBackup>[1]> = {}) => createBackup(source.url, { dir, environment: "test", ...options });
@@ -80,7 +64,7 @@ describe("create -> verify -> restore", () => {
     const target = await createTestDatabase({ empty: true });
     const restored = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir });
     expect(restored.rowCheck?.every((r) => r.expected === r.actual)).toBe(true);
-    expect(await snapshotRows(target.url)).toEqual(sourceRows);
+    expect(await tableRows(target.url)).toEqual(sourceRows);
   });
 
   it("counts rows in the dump's own snapshot: a row committed while pg_dump starts is in neither", async () => {
@@ -203,16 +187,16 @@ describe("restore", () => {
     const created = await fullBackup("custom");
     const target = await createTestDatabase();
     await (await openConnection(target.url)).query(`INSERT INTO "PerformanceMetric" (id, route, method, status, "durationMs") VALUES ('only', '/', 'GET', 200, 1)`);
-    const before = await snapshotRows(target.url);
+    const before = await tableRows(target.url);
     const files = readdirSync(dir).length;
     const error = await restoreBackup(created.path, target.url, { environment: "production", safetyDir: dir, clean: true }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "PRODUCTION_REFUSED" });
     expect((error as Error).message).toMatch(/APP_ENV=production; nothing was changed, and --force restores anyway/);
     expect(readdirSync(dir)).toHaveLength(files);
-    expect(await snapshotRows(target.url)).toEqual(before);
+    expect(await tableRows(target.url)).toEqual(before);
 
     const forced = await restoreBackup(created.path, target.url, { environment: "production", force: true, safetyDir: dir, clean: true });
-    expect(await snapshotRows(target.url)).toEqual(sourceRows);
+    expect(await tableRows(target.url)).toEqual(sourceRows);
     expect(forced.safetyBackup.manifest.environment).toBe("production");
   });
 
@@ -220,29 +204,29 @@ describe("restore", () => {
     const created = await fullBackup("custom");
     const target = await createTestDatabase();
     await (await openConnection(target.url)).query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('other', 'other@example.com', 'x', now())`);
-    const before = await snapshotRows(target.url);
+    const before = await tableRows(target.url);
     let announced: string | undefined;
     const restored = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir, clean: true, onSafetyBackup: (b) => (announced = b.path) });
     expect(announced).toBe(restored.safetyBackup.path);
     expect(restored.safetyBackup.manifest).toMatchObject({ purpose: "pre-restore", format: "custom", include: { contents: "full" } });
-    expect(await snapshotRows(target.url)).toEqual(sourceRows);
+    expect(await tableRows(target.url)).toEqual(sourceRows);
 
     const undo = await createTestDatabase({ empty: true });
     await restoreBackup(restored.safetyBackup.path, undo.url, { environment: "test", safetyDir: dir });
-    expect(await snapshotRows(undo.url)).toEqual(before);
+    expect(await tableRows(undo.url)).toEqual(before);
   });
 
   it("a failed restore is rolled back and names the safety backup", async () => {
     const created = await fullBackup("plain");
     const target = await createTestDatabase();
     await (await openConnection(target.url)).query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('keep', 'keep@example.com', 'x', now())`);
-    const before = await snapshotRows(target.url);
+    const before = await tableRows(target.url);
     const error = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "RESTORE_FAILED" });
     const message = (error as Error).message;
     expect(message).toMatch(/failed and was rolled back, so .* is as it was \(.*already exists.*\); the safety backup is (\/\S+\.dump)\.$/);
     expect(existsSync(/the safety backup is (\S+)\.$/.exec(message)?.[1] ?? "")).toBe(true);
-    expect(await snapshotRows(target.url)).toEqual(before);
+    expect(await tableRows(target.url)).toEqual(before);
   });
 
   it("--table brings back a dropped table with its rows; plain backups refuse --table and --clean", async () => {
@@ -252,7 +236,7 @@ describe("restore", () => {
     await (await openConnection(target.url)).query(`DROP TABLE "Note"`);
     const restored = await restoreBackup(created.path, target.url, { environment: "test", safetyDir: dir, tables: ["Note"] });
     expect(restored.tables).toEqual(["public.Note"]);
-    expect((await snapshotRows(target.url))["public.Note"]).toEqual(sourceRows["public.Note"]);
+    expect((await tableRows(target.url))["public.Note"]).toEqual(sourceRows["public.Note"]);
 
     const plain = await fullBackup("plain");
     for (const options of [{ tables: ["Note"] }, { clean: true }]) {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, inject } from "vitest";
-import { connect, quoteIdent, type Connection } from "../../src/ops/sql.ts";
+import { quotedName, userTables } from "../../src/ops/backup/tables.ts";
+import { connect, quoteIdent, withConnection, type Connection } from "../../src/ops/sql.ts";
 
 /**
  * A database of this test file's own, cloned from the migrated template (or empty), dropped
@@ -9,12 +10,9 @@ import { connect, quoteIdent, type Connection } from "../../src/ops/sql.ts";
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<{ url: string; name: string }> {
   const pg = inject("pg");
   const name = `t_${randomBytes(6).toString("hex")}`;
-  const admin = await connect(pg.adminUrl);
-  try {
-    await admin.query(options.empty ? `CREATE DATABASE ${quoteIdent(name)}` : `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(pg.template)}`);
-  } finally {
-    await admin.close();
-  }
+  await withConnection(pg.adminUrl, (admin) =>
+    admin.query(options.empty ? `CREATE DATABASE ${quoteIdent(name)}` : `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(pg.template)}`),
+  );
   created.push(name);
   return { url: pg.urlPrefix + name, name };
 }
@@ -24,12 +22,9 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
 const created: string[] = [];
 afterAll(async () => {
   if (created.length === 0) return;
-  const admin = await connect(inject("pg").adminUrl);
-  try {
+  await withConnection(inject("pg").adminUrl, async (admin) => {
     for (const name of created.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.close();
-  }
+  });
 });
 
 // Connections a test file opens, closed after its tests, wherever they were opened.
@@ -43,4 +38,16 @@ export async function openConnection(url: string): Promise<Connection> {
   const db = await connect(url);
   opened.push(db);
   return db;
+}
+
+/** Every user table's rows as text, in a stable order: two databases hold the same data when these are equal. */
+export function tableRows(url: string): Promise<Record<string, string[]>> {
+  return withConnection(url, async (db) => {
+    const out: Record<string, string[]> = {};
+    for (const table of await userTables(db)) {
+      const { rows } = await db.query<{ r: string }>(`SELECT t::text AS r FROM ${quotedName(table)} t ORDER BY 1`);
+      out[`${table.schema}.${table.name}`] = rows.map((row) => row.r);
+    }
+    return out;
+  });
 }
