@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { getMaintenance, setMaintenance, type MaintenanceState } from "../../ops/maintenance.ts";
-import { withConnection } from "../../ops/sql.ts";
+import { withConnection, type SqlClient } from "../../ops/sql.ts";
 import { defineCommand, EXIT, type CliContext } from "../command.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
 import { flag } from "../flag.ts";
@@ -10,16 +10,20 @@ import { printJson } from "../output.ts";
 
 const connectionFlags = { url: urlFlag, json: jsonFlag };
 
-function report(ctx: CliContext, json: boolean, url: string, state: MaintenanceState) {
-  if (json) {
-    printJson(ctx, { database: maskUrl(url), ...state });
-    return;
+/** Reads or flips the switch in the live database, then reports the state it is in. */
+async function switchMaintenance(flags: { url?: string | undefined; json: boolean }, ctx: CliContext, change: (db: SqlClient) => Promise<MaintenanceState>): Promise<MaintenanceState> {
+  const target = resolveDatabaseUrl(flags.url, ctx.env);
+  const state = await withConnection(target.url, change);
+  const database = maskUrl(target.url);
+  if (flags.json) printJson(ctx, { database, ...state });
+  else {
+    ctx.stdout(
+      state.enabled
+        ? `Maintenance is ON for ${database}: API writes answer 503, reads keep working.${state.message ? ` Message: ${state.message}` : ""}`
+        : `Maintenance is OFF for ${database}: the API accepts writes.`,
+    );
   }
-  ctx.stdout(
-    state.enabled
-      ? `Maintenance is ON for ${maskUrl(url)}: API writes answer 503, reads keep working.${state.message ? ` Message: ${state.message}` : ""}`
-      : `Maintenance is OFF for ${maskUrl(url)}: the API accepts writes.`,
-  );
+  return state;
 }
 
 export const maintenanceOn = defineCommand({
@@ -39,9 +43,7 @@ export const maintenanceOn = defineCommand({
     ...connectionFlags,
   },
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const state = await withConnection(target.url, (db) => setMaintenance(db, true, flags.message ?? null));
-    report(ctx, flags.json, target.url, state);
+    await switchMaintenance(flags, ctx, (db) => setMaintenance(db, true, flags.message ?? null));
     return EXIT.ok;
   },
 });
@@ -52,9 +54,7 @@ export const maintenanceOff = defineCommand({
   details: ["Exit codes: 0 switched, 1 an error, 2 bad usage."],
   flags: connectionFlags,
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const state = await withConnection(target.url, (db) => setMaintenance(db, false, null));
-    report(ctx, flags.json, target.url, state);
+    await switchMaintenance(flags, ctx, (db) => setMaintenance(db, false, null));
     return EXIT.ok;
   },
 });
@@ -65,9 +65,7 @@ export const maintenanceStatus = defineCommand({
   details: ["Exit codes: 0 off, 1 on (or an error), 2 bad usage: scripts can wait for it."],
   flags: connectionFlags,
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const state = await withConnection(target.url, (db) => getMaintenance(db));
-    report(ctx, flags.json, target.url, state);
+    const state = await switchMaintenance(flags, ctx, getMaintenance);
     return state.enabled ? EXIT.failure : EXIT.ok;
   },
 });

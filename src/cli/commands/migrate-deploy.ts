@@ -1,13 +1,12 @@
-import { resolve } from "node:path";
 import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { backupBeforeMigrate } from "../../ops/backup/pre-migration.ts";
 import { DEPLOY_DEFAULTS, deployMigrations } from "../../ops/migrations/deploy.ts";
 import { formatFinding, lintMigrations, type LintReport } from "../../ops/migrations/lint/index.ts";
-import { readMigrations, type MigrationFile } from "../../ops/migrations/files.ts";
+import type { MigrationFile } from "../../ops/migrations/files.ts";
 import { withConnection, type Connection } from "../../ops/sql.ts";
 import { CliError, defineCommand, EXIT, type CliContext } from "../command.ts";
-import { resolveDatabaseUrl } from "../database-url.ts";
+import { openMigrations } from "../migrations-target.ts";
 import { flag } from "../flag.ts";
 import { jsonFlag, migrationsDirFlag, urlFlag, wholeNumber } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
@@ -60,15 +59,7 @@ export const migrateDeploy = defineCommand({
   },
   conflicts: [["backup", "skipBackup"]],
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
-    // Progress is for people; --json prints only the final document.
-    const log = flags.json ? undefined : ctx.stdout;
-    if (log) {
-      if (target.warning) ctx.stderr(`warning: ${target.warning}`);
-      log(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
-      log(`${plural(files.length, "migration")} found in ${flags.migrationsDir}`);
-    }
+    const { target, files, log } = openMigrations(flags, ctx);
     const takeBackup = flags.backup || (ctx.env.APP_ENV === "production" && !flags.skipBackup);
     let backup: { path: string; restoreCommand: string } | undefined;
     const overridden = new Set<string>();

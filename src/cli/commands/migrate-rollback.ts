@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
 import { maskUrl } from "../../env.ts";
-import { readMigrations } from "../../ops/migrations/files.ts";
 import { rollbackMigrations } from "../../ops/migrations/rollback.ts";
 import { withConnection } from "../../ops/sql.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { resolveDatabaseUrl } from "../database-url.ts";
+import { openMigrations } from "../migrations-target.ts";
 import { flag } from "../flag.ts";
 import { jsonFlag, migrationsDirFlag, nameSchema, rollbackDirFlag, urlFlag, wholeNumber } from "../flags.ts";
 import { plural, printJson } from "../output.ts";
@@ -35,10 +34,7 @@ export const migrateRollback = defineCommand({
   },
   conflicts: [["steps", "to"]],
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
-    const log = flags.json ? undefined : ctx.stdout;
-    if (log) log(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
+    const { target, files, log } = openMigrations(flags, ctx);
     const result = await withConnection(target.url, (db) =>
       rollbackMigrations(db, files, {
         ...(flags.steps !== undefined && { steps: flags.steps }),

@@ -1,12 +1,10 @@
-import { resolve } from "node:path";
 import { maskUrl } from "../../env.ts";
-import { readMigrations } from "../../ops/migrations/files.ts";
 import { migrationStatus, type MigrationStatus } from "../../ops/migrations/status.ts";
 import { withConnection } from "../../ops/sql.ts";
 import { defineCommand, EXIT } from "../command.ts";
-import { resolveDatabaseUrl } from "../database-url.ts";
+import { openMigrations } from "../migrations-target.ts";
 import { jsonFlag, migrationsDirFlag, urlFlag } from "../flags.ts";
-import { plural, printJson } from "../output.ts";
+import { printJson } from "../output.ts";
 
 export const migrateStatus = defineCommand({
   path: ["migrate", "status"],
@@ -20,17 +18,10 @@ export const migrateStatus = defineCommand({
   ],
   flags: { url: urlFlag, migrationsDir: migrationsDirFlag, json: jsonFlag },
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
-    const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
+    const { target, files, log } = openMigrations(flags, ctx);
     const status = await withConnection(target.url, (db) => migrationStatus(db, files));
-    if (flags.json) {
-      printJson(ctx, { database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...status });
-    } else {
-      if (target.warning) ctx.stderr(`warning: ${target.warning}`);
-      ctx.stdout(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
-      ctx.stdout(`${plural(files.length, "migration")} found in ${flags.migrationsDir}`);
-      ctx.stdout(renderStatus(status));
-    }
+    if (log) log(renderStatus(status));
+    else printJson(ctx, { database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...status });
     return status.upToDate ? EXIT.ok : EXIT.failure;
   },
 });
