@@ -83,8 +83,11 @@ export function createEmulatorApp({ model, operations, apiKey, record }: Emulato
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw badRequest("request body too large");
+      // Answered before the rest of the body is read: the connection cannot carry another request.
+      onError: (c) => {
+        const res = errorResponse(c, badRequest("request body too large"));
+        res.headers.set("connection", "close");
+        return res;
       },
     }),
   );
