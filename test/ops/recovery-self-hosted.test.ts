@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../../src/ops/embedded/postgres.ts";
-import { RecoveryError } from "../../src/ops/recovery/provider.ts";
+import { BranchHasChildrenError, RecoveryError } from "../../src/ops/recovery/provider.ts";
 import { SelfHostedRecovery, embeddedArchivingSettings, ensureBaseBackup } from "../../src/ops/recovery/self-hosted/index.ts";
 import { postgresProcessesUnder } from "../../src/ops/recovery/self-hosted/server.ts";
 import { databaseNow, FAST as SHARED_FAST, hasTable, sql, values } from "./recovery-support.ts";
@@ -179,6 +179,29 @@ describe("self-hosted point-in-time recovery", { timeout: 60_000 }, () => {
     const started = await again.startBranch("main-before-restore");
     expect(started.state).toBe("ready");
     expect(await values(await again.connectionString("main-before-restore"))).toEqual(["A", "B"]);
+  });
+
+  it("refuses to delete a branch others were forked from, changing nothing, and deletes it once they are gone", async () => {
+    await provider.createBranch("child-of-before", { parent: "before-disaster" });
+    const parentUrl = await provider.connectionString("before-disaster");
+    const parentDir = join(root, "branches", "before-disaster");
+    const processes = postgresProcessesUnder(root).sort();
+
+    const error = await expectRecoveryError(provider.deleteBranch("before-disaster"), "BRANCH_HAS_CHILDREN");
+    expect(error).toBeInstanceOf(BranchHasChildrenError);
+    expect(error.message).toContain("(child-of-before)");
+    expect(error.details).toEqual({ branch: "before-disaster", children: ["child-of-before"] });
+    // Still running, still in the registry, its folder and data untouched.
+    expect(postgresProcessesUnder(root).sort()).toEqual(processes);
+    expect(existsSync(join(parentDir, "data", "PG_VERSION"))).toBe(true);
+    expect((await provider.listBranches()).find((b) => b.name === "before-disaster")).toMatchObject({ parent: "main", state: "ready" });
+    expect(await provider.connectionString("before-disaster")).toBe(parentUrl);
+    expect(await values(parentUrl)).toEqual(["A", "on-branch"]);
+
+    await provider.deleteBranch("child-of-before");
+    await provider.deleteBranch("before-disaster");
+    expect(existsSync(parentDir)).toBe(false);
+    expect((await provider.listBranches()).map((b) => b.name)).not.toContain("before-disaster");
   });
 });
 

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 
 /**
@@ -239,7 +240,8 @@ export function postgresProcessesUnder(root: string): number[] {
   return pids;
 }
 
-function readLog(file: string): string {
+/** A server log, or nothing when it is not there (yet). */
+export function readLog(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch {
@@ -252,4 +254,3 @@ function rmQuiet(path: string) {
 }
 
 export const lastLines = (text: string, count: number) => text.trim().split("\n").slice(-count).join(" | ").trim();
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

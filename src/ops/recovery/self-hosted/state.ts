@@ -1,7 +1,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { sleep } from "./server.ts";
+import { BranchNotFoundError, RecoveryError } from "../provider.ts";
 
 /**
  * What the self-hosted provider keeps on disk, under its state folder:
@@ -88,6 +89,25 @@ export class StateStore {
     return state;
   }
 
+  findBranch(name: string): BranchRecord | undefined {
+    return this.read().branches.find((b) => b.name === name);
+  }
+
+  branch(name: string): BranchRecord {
+    return branchIn(this.read(), name);
+  }
+
+  primaryBranch(): BranchRecord {
+    const primary = this.read().branches.find((b) => b.primary);
+    if (!primary) throw new RecoveryError("RECOVERY_SETUP", `There is no primary branch in ${this.root} yet.`);
+    return primary;
+  }
+
+  /** The branches forked from `name` (their parent is it). */
+  childrenOf(name: string): BranchRecord[] {
+    return this.read().branches.filter((b) => b.parent === name);
+  }
+
   backups(): BackupRecord[] {
     if (!existsSync(this.backupsDir)) return [];
     const records: BackupRecord[] = [];
@@ -135,6 +155,13 @@ export class StateStore {
       rmSync(file, { force: true });
     }
   }
+}
+
+/** A branch's record inside a state being changed by update(). */
+export function branchIn(state: State, name: string): BranchRecord {
+  const record = state.branches.find((b) => b.name === name);
+  if (!record) throw new BranchNotFoundError(name);
+  return record;
 }
 
 function processAlive(pid: number): boolean {
