@@ -75,6 +75,46 @@ export interface RecoveryProvider {
    * (self-hosted: archive the current WAL segment). Providers without such a lag (Neon) omit it.
    */
   archiveCurrentWal?(): Promise<void>;
+  /**
+   * Removes history only needed for moments before `now - windowDays` (self-hosted: WAL segments,
+   * timeline history files and base backups of its archive). Providers whose history retention is
+   * a setting of theirs (Neon) omit it.
+   */
+  prune?(options: PruneOptions): Promise<PruneResult>;
+}
+
+export interface PruneOptions {
+  /** Every moment from now - windowDays to now stays restorable (RECOVERY_WINDOW_DAYS). */
+  windowDays: number;
+  /** Report what would be removed and remove nothing. */
+  dryRun?: boolean;
+  /** The present the window is measured back from; defaults to the clock. */
+  now?: Date;
+}
+
+/** One kind of thing prune removed (or would remove): how many, their size on disk, their names. */
+export interface PrunedFiles {
+  count: number;
+  bytes: number;
+  /** File names in the WAL archive, or base backup ids; oldest first. */
+  names: string[];
+}
+
+export interface PruneResult {
+  dryRun: boolean;
+  /** now - windowDays: every moment from here to now stays restorable. */
+  keepFrom: Date;
+  /** WAL segment files (with the .partial and .backup files that go with them). */
+  walSegments: PrunedFiles;
+  /** Timeline history files of timelines no branch can reach any more. */
+  historyFiles: PrunedFiles;
+  baseBackups: PrunedFiles;
+  /** The three sizes added up. */
+  bytesFreed: number;
+  /** The primary's restore window before the prune, when it has one. */
+  windowBefore?: RestoreWindow;
+  /** The primary's restore window after the prune (on a dry run: what it would be). */
+  windowAfter?: RestoreWindow;
 }
 
 export type RecoveryErrorCode =

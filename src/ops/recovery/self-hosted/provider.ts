@@ -7,6 +7,8 @@ import {
   type Branch,
   type ConnectionOptions,
   type CreateBranchOptions,
+  type PruneOptions,
+  type PruneResult,
   type RecoveryProvider,
   type RestoreBranchOptions,
   type RestoreResult,
@@ -19,6 +21,7 @@ import {
 } from "../provider.ts";
 import { backupOnPath } from "./backups.ts";
 import { Instances, type SelfHostedOptions } from "./instances.ts";
+import { prune } from "./prune.ts";
 import { recoverInstance } from "./recover-instance.ts";
 import { restoreInPlace } from "./restore-in-place.ts";
 import { type RestorePlan, branchHistory, planRestore } from "./restore-window.ts";
@@ -39,7 +42,8 @@ export type { SelfHostedOptions } from "./instances.ts";
  *   (recover-instance.ts).
  * - restoreBranch(b, at) builds the same thing, then swaps it into b's folder and port
  *   (restore-in-place.ts).
- * - restoreWindow reads the archive (restore-window.ts).
+ * - restoreWindow reads the archive (restore-window.ts); prune removes what no moment of the
+ *   retention window needs (retention.ts, prune.ts).
  */
 export class SelfHostedRecovery implements RecoveryProvider {
   readonly kind = "self-hosted" as const;
@@ -250,6 +254,15 @@ export class SelfHostedRecovery implements RecoveryProvider {
       rmSync(this.store.branchDir(name), { recursive: true, force: true });
       this.store.update((state) => (state.branches = state.branches.filter((b) => b.name !== name)));
     });
+  }
+
+  /**
+   * Removes the base backups, WAL and timeline history only needed for moments before
+   * now - windowDays; every moment since stays restorable, and every branch keeps its newest
+   * restorable moment. See retention.ts for what is kept and why.
+   */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    return this.store.withLock(async () => prune(this.instances, options));
   }
 
   // ---- running branches ------------------------------------------------------------------------
