@@ -145,6 +145,16 @@ describe("the Neon emulator's answers satisfy @neondatabase/api-client's types",
       (await api.getConnectionUri({ projectId: PROJECT, branch_id: created.branch.id, database_name: "postgres", role_name: "postgres", pooled: true })).data,
     );
     expect((await sql<{ one: number }>(uri.uri, "SELECT 1 AS one"))[0]?.one).toBe(1);
+
+    // Neon's body is optional: none (even one typed as JSON) branches the default branch, named by its id, without a compute.
+    const bare = await call(`/projects/${PROJECT}/branches`, { method: "POST", headers: { "content-type": "application/json" } });
+    expect(bare.status).toBe(201);
+    const unnamed = expectShape(CreatedBranchAnswer, bare.body);
+    expect(unnamed.branch).toMatchObject({ name: unnamed.branch.id, parent_id: mainId });
+    expect(unnamed.endpoints).toEqual([]);
+    await finish(unnamed.operations);
+    await finish((await api.deleteProjectBranch({ projectId: PROJECT, branchId: unnamed.branch.id })).data.operations);
+    expect(await branchNames()).toEqual(["contract", "main"]);
   });
 
   it("answers a restore, a new compute and deletes in the client's shapes, and refuses a branch with children", async () => {

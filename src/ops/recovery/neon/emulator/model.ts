@@ -1,3 +1,4 @@
+import { OpsError } from "../../../errors.ts";
 import { connect } from "../../../sql.ts";
 import { type Branch, assertBranchName } from "../../provider.ts";
 import { HttpError, badRequest, notFound } from "./http-error.ts";
@@ -41,7 +42,8 @@ export class EmulatorModel {
       for (const endpoint of saved.endpoints) this.endpoints.set(endpoint.id, endpoint);
     }
     await this.sync();
-    const primary = this.defaultBranch();
+    const primary = [...this.branches.values()].find((b) => b.isDefault);
+    if (!primary) throw new OpsError("NEON_EMULATOR_SETUP", "The emulator's backend has no primary branch: a Neon project always has a default branch.");
     try {
       const url = new URL(await this.backend.connectionString(primary.name));
       this.endpointHost = url.hostname;

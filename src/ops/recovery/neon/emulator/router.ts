@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { badRequest } from "./http-error.ts";
 
 /**
@@ -32,3 +33,18 @@ export const neonJson = <T>(description: string) => ({ description, content: { "
 
 /** A JSON request body the route needs. */
 export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({ required, content: { "application/json": { schema } } });
+
+/**
+ * For a route whose body Neon makes optional: an empty body is no body, whatever its content type
+ * says (Hono's JSON validator would call it malformed JSON).
+ */
+export const emptyBodyIsNone: MiddlewareHandler = async (c, next) => {
+  const text = c.req.raw.body ? (await c.req.raw.clone().text()).trim() : "";
+  if (!text && c.req.header("content-type")) {
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("content-type");
+    headers.delete("content-length");
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers });
+  }
+  await next();
+};

@@ -6,7 +6,7 @@ import type { EmulatorModel } from "../model.ts";
 import type { OperationRunner } from "../operation-runner.ts";
 import { type BranchRecord, type EndpointRecord, newId } from "../records.ts";
 import { type NeonEndpoint, type NeonOperation, renderAnnotation, renderRoleAndDatabase } from "../render.ts";
-import { BranchParams, NeonId, ProjectParams, Timestamp, emulatorRouter, jsonBody, neonJson } from "../router.ts";
+import { BranchParams, NeonId, ProjectParams, Timestamp, emptyBodyIsNone, emulatorRouter, jsonBody, neonJson } from "../router.ts";
 
 /**
  * The branches of the project: list (Neon's sort, search and cursor pages), create (from a
@@ -104,6 +104,7 @@ export function branchRoutes(model: EmulatorModel, operations: OperationRunner) 
       createRoute({
         method: "post",
         path: "/projects/{project_id}/branches",
+        middleware: [emptyBodyIsNone] as const,
         request: { params: ProjectParams, body: jsonBody(CreateBranchBody, false) },
         responses: { 201: neonJson<CreatedBranch>("The branch being created, its compute and the operations doing it") },
       }),
