@@ -9,6 +9,7 @@ import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { deployMigrations } from "../../src/ops/migrations/deploy.ts";
 import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { startNeonEmulator, type NeonEmulator } from "../../src/ops/recovery/neon/index.ts";
+import { recoveryProvider } from "../../src/ops/recovery/factory.ts";
 import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
 import { connect } from "../../src/ops/sql.ts";
 import { runDbctl } from "../cli/run-dbctl.ts";
@@ -109,13 +110,33 @@ describe.each(["self-hosted", "neon"] as const)("disaster recovery through dbctl
     expect(report.healthy).toBe(true);
     expect(report.differences).toEqual(expect.arrayContaining([{ table: "Project", live: 2, branch: 1 }, expect.objectContaining({ table: "Note", live: null })]));
 
-    const refused = await runDbctl(["recovery", "promote", "--branch", "inspect"], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("--yes");
+    // Promote refuses while the API still takes writes (they would be lost in the swap), changing nothing.
+    const whileWriting = await runDbctl(["recovery", "promote", "--branch", "inspect", "--yes", "--json"], env);
+    expect(whileWriting.code).toBe(1);
+    expect(JSON.parse(whileWriting.stdout).error.code).toBe("MAINTENANCE_OFF");
+    expect(whileWriting.stderr).toMatch(/maintenance is off.*--force/);
     expect(await projectNames(appUrl)).toEqual(["A", "B"]);
+    expect(await hasNoteTable(appUrl)).toBe(false);
+
+    expect((await runDbctl(["maintenance", "on", "--message", "Restoring"], env)).code).toBe(0);
+    const unconfirmed = await runDbctl(["recovery", "promote", "--branch", "inspect"], env);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain("--yes");
+    expect(await projectNames(appUrl)).toEqual(["A", "B"]);
+
+    // A branch others were made from cannot be deleted (as on Neon); the refusal changes nothing.
+    // (dbctl makes branches of the primary only: the child is made through the same provider dbctl uses.)
+    const sameProvider = await recoveryProvider({ env, directUrl: appUrl, cwd: process.cwd() });
+    await sameProvider.createBranch("child-of-inspect", { parent: "inspect" });
+    const parentDelete = await runDbctl(["recovery", "delete", "--branch", "inspect", "--json"], env);
+    expect(parentDelete.code).toBe(1);
+    expect(JSON.parse(parentDelete.stdout).error.code).toBe("BRANCH_HAS_CHILDREN");
+    expect(await projectNames(inspectUrl)).toEqual(["A"]);
+    expect((await runDbctl(["recovery", "delete", "--branch", "child-of-inspect"], env)).code).toBe(0);
 
     const promote = await runDbctl(["recovery", "promote", "--branch", "inspect", "--yes", "--preserve-as", "after-disaster"], env);
     expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+    expect((await runDbctl(["maintenance", "off"], env)).code).toBe(0);
 
     // The running API, same DATABASE_URL, now serves A (its pool reconnects after the swap).
     await expect
@@ -135,7 +156,20 @@ describe.each(["self-hosted", "neon"] as const)("disaster recovery through dbctl
     const drill = await runDbctl(["recovery", "drill", "--minutes", "0", "--json"], env);
     expect(drill.code, drill.stdout + drill.stderr).toBe(0);
     expect(JSON.parse(drill.stdout)).toMatchObject({ ok: true, deleted: true });
-    const branches = JSON.parse((await runDbctl(["recovery", "window", "--json"], env)).stdout).branches.map((b: { name: string }) => b.name).sort();
-    expect(branches).toEqual(["after-disaster", "main"]);
+    const after = JSON.parse((await runDbctl(["recovery", "window", "--json"], env)).stdout);
+    expect(after.branches.map((b: { name: string }) => b.name).sort()).toEqual(["after-disaster", "main"]);
+
+    // Everything here is inside the retention window: prune keeps every base backup and the
+    // window (only WAL from before the first base backup, which no restore reads, may go).
+    const prune = await runDbctl(["recovery", "prune", "--json"], env);
+    expect(prune.code, prune.stderr).toBe(0);
+    const pruned = JSON.parse(prune.stdout);
+    if (mode === "self-hosted") {
+      expect(pruned).toMatchObject({ dryRun: false, baseBackups: { count: 0 }, historyFiles: { count: 0 } });
+      expect(pruned.windowAfter.from).toBe(after.window.from);
+      expect((await runDbctl(["recovery", "drill", "--minutes", "0"], env)).code).toBe(0);
+    } else {
+      expect(pruned).toMatchObject({ provider: "neon", pruned: false });
+    }
   });
 });
