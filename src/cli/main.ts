@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { withEnvFile } from "../env-file.ts";
 import { usageError, type CliContext } from "./command.ts";
-import { describeError } from "./errors.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
-import { parseFlags, wantsHelp } from "./parse.ts";
+import { wantsHelp } from "./parse.ts";
+import { renderError } from "./render-error.ts";
 import { commandsIn, resolveCommand } from "./registry.ts";
 
 /**
@@ -13,7 +13,6 @@ import { commandsIn, resolveCommand } from "./registry.ts";
  */
 export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
   const json = flagBeforeTerminator(argv, "--json");
-  let flagUrl: string | undefined;
   try {
     const target = resolveCommand(argv);
     switch (target.kind) {
@@ -30,16 +29,12 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
         throw usageError(`Unknown command \`dbctl ${target.words.join(" ")}\`; run \`dbctl --help\` to see the commands.`);
       case "command": {
         if (wantsHelp(target.rest)) return print(ctx, commandHelp(target.command));
-        const flags = parseFlags(target.command, target.rest);
-        flagUrl = (flags as { url?: string }).url;
-        return await target.command.run(flags, ctx);
+        return await target.command.execute(target.rest, ctx);
       }
     }
   } catch (error) {
-    const reported = describeError(error, [flagUrl, rawUrlFlag(argv), ctx.env.DIRECT_URL, ctx.env.DATABASE_URL]);
-    if (json) ctx.stdout(JSON.stringify({ error: { code: reported.code, message: reported.message } }, null, 2));
-    ctx.stderr(reported.message);
-    return reported.exitCode;
+    const typedUrl = rawUrlFlag(argv);
+    return renderError(error, { json, secretUrls: [typedUrl, typedUrl?.trim(), ctx.env.DIRECT_URL, ctx.env.DATABASE_URL], stdout: ctx.stdout, stderr: ctx.stderr });
   }
 }
 
@@ -53,7 +48,7 @@ function flagBeforeTerminator(argv: readonly string[], flag: string): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes(flag);
 }
 
-/** The --url value as typed, so it is masked even when the flag itself was rejected. */
+/** The --url value as typed (and as parsed, trimmed), so it is masked even when the flag itself was rejected. */
 function rawUrlFlag(argv: readonly string[]): string | undefined {
   const at = argv.indexOf("--url");
   if (at !== -1) return argv[at + 1];
