@@ -75,11 +75,16 @@ describe("npm run neon:emulator", { timeout: 150_000 }, () => {
     expect(existsSync(join(root, "branches"))).toBe(false);
   });
 
-  it("says what is missing in one sentence (exit 1): the API key, or a primary without --init", async () => {
+  it("says what is missing in one sentence (exit 1): a usable API key, or a primary without --init", async () => {
     const root = newRoot();
     const noKey = await npmRun(["--state-dir", root]);
     expect(noKey.code).toBe(1);
     expect(noKey.stderr.trim()).toMatch(/^[^\n]*NEON_API_KEY[^\n]*\.$/);
+
+    const unusable = await npmRun(["--state-dir", root, "--init"], { NEON_API_KEY: "my local key" });
+    expect(unusable.code).toBe(1);
+    expect(unusable.stderr.trim()).toMatch(/^[^\n]*NEON_API_KEY[^\n]*Bearer token\.$/);
+    expect(existsSync(join(root, "branches"))).toBe(false);
 
     const empty = await npmRun(["--state-dir", root, "--port", "0"], { NEON_API_KEY: API_KEY });
     expect(empty.code).toBe(1);

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { maskUrl } from "../../../../env.ts";
 import { OpsError } from "../../../errors.ts";
 import { oneLine, sentence } from "../../../text.ts";
-import { startNeonEmulator } from "./server.ts";
+import { assertApiKey, startNeonEmulator } from "./server.ts";
 
 const USAGE = "npm run neon:emulator -- [--state-dir D] [--port P] [--project-id ID] [--history-retention-seconds S] [--init]";
 
@@ -69,7 +69,7 @@ function parseFlags(argv: string[]): Flags {
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const flags = parseFlags(argv);
   const apiKey = env.NEON_API_KEY;
-  if (!apiKey) throw new OpsError("NEON_EMULATOR_SETUP", "Set NEON_API_KEY to the key clients must present (any string you choose for local use).");
+  assertApiKey(apiKey);
 
   const { SelfHostedRecovery } = await import("../../self-hosted/index.ts");
   const stateDir = resolve(flags["state-dir"] ?? (env.RECOVERY_DIR || ".data/recovery"));

@@ -48,11 +48,19 @@ export interface NeonEmulator {
   close(): Promise<void>;
 }
 
+/** The key clients must present; what a Bearer token may hold (RFC 6750), or no request could ever pass. */
+export function assertApiKey(apiKey: string | undefined): asserts apiKey is string {
+  if (!apiKey) throw new OpsError("NEON_EMULATOR_SETUP", "The emulator needs an API key to check requests against: set NEON_API_KEY (any string you choose for local use).");
+  if (!/^[A-Za-z0-9._~+/-]+=*$/.test(apiKey)) {
+    throw new OpsError("NEON_EMULATOR_SETUP", "The emulator's API key (NEON_API_KEY) must be letters, digits and . _ ~ + / - only: it travels as a Bearer token.");
+  }
+}
+
 export async function startNeonEmulator(options: NeonEmulatorOptions): Promise<NeonEmulator> {
   if (!/^[a-z0-9-]{1,60}$/.test(options.projectId)) {
     throw new OpsError("NEON_EMULATOR_SETUP", "The emulator's project id must be 1 to 60 lowercase letters, digits and dashes.");
   }
-  if (!options.apiKey) throw new OpsError("NEON_EMULATOR_SETUP", "The emulator needs an API key to check requests against.");
+  assertApiKey(options.apiKey);
   const model = new EmulatorModel(options);
   await model.init();
   const operations = new OperationRunner(model, options.operationDelayMs ?? 300);
