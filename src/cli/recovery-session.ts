@@ -53,10 +53,12 @@ export async function openRecovery(flags: { url?: string | undefined; json: bool
   return { target, provider, log, database: decodeURIComponent(new URL(target.url).pathname.slice(1)) || undefined };
 }
 
-export async function findBranch(provider: RecoveryProvider, name: string): Promise<Branch> {
-  const branch = (await provider.listBranches()).find((b) => b.name === name);
-  if (!branch) throw new CliError("BRANCH_NOT_FOUND", `There is no branch named "${name}"; \`dbctl recovery window\` lists them.`);
-  return branch;
+/** The session, and the branch `--branch` names (an unknown name is refused before anything changes). */
+export async function openRecoveryBranch(flags: { url?: string | undefined; json: boolean; branch: string }, ctx: CliContext): Promise<RecoverySession & { branch: Branch }> {
+  const session = await openRecovery(flags, ctx);
+  const branch = (await session.provider.listBranches()).find((b) => b.name === flags.branch);
+  if (!branch) throw new CliError("BRANCH_NOT_FOUND", `There is no branch named "${flags.branch}"; \`dbctl recovery window\` lists them.`);
+  return { ...session, branch };
 }
 
 export const describeBranch = (b: Branch) =>

@@ -1,5 +1,5 @@
 import { defineCommand, EXIT } from "../command.ts";
-import { branchFlag, findBranch, openRecovery, recoveryFlags } from "../recovery-session.ts";
+import { branchFlag, openRecoveryBranch, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryDelete = defineCommand({
   path: ["recovery", "delete"],
@@ -12,8 +12,7 @@ export const recoveryDelete = defineCommand({
   ],
   flags: { branch: branchFlag("The branch to delete."), ...recoveryFlags },
   async run(flags, ctx) {
-    const { provider } = await openRecovery(flags, ctx);
-    await findBranch(provider, flags.branch);
+    const { provider } = await openRecoveryBranch(flags, ctx);
     await provider.deleteBranch(flags.branch);
     ctx.stdout(flags.json ? JSON.stringify({ deleted: flags.branch }) : `Deleted branch "${flags.branch}".`);
     return EXIT.ok;

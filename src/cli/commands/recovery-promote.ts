@@ -5,7 +5,7 @@ import { primaryBranch } from "../../ops/recovery/factory.ts";
 import { withConnection } from "../../ops/sql.ts";
 import { CliError, defineCommand, EXIT } from "../command.ts";
 import { flag } from "../flag.ts";
-import { branchFlag, findBranch, openRecovery, recoveryFlags } from "../recovery-session.ts";
+import { branchFlag, openRecoveryBranch, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryPromote = defineCommand({
   path: ["recovery", "promote"],
@@ -29,8 +29,7 @@ export const recoveryPromote = defineCommand({
     ...recoveryFlags,
   },
   async run(flags, ctx) {
-    const { provider, target, log } = await openRecovery(flags, ctx);
-    const branch = await findBranch(provider, flags.branch);
+    const { provider, target, log, branch } = await openRecoveryBranch(flags, ctx);
     const primary = await primaryBranch(provider);
     if (branch.primary) throw new CliError("BRANCH_IS_PRIMARY", `"${branch.name}" is already the primary branch.`);
     const at = branch.restoredFrom?.at ?? branch.parentTimestamp;

@@ -1,7 +1,7 @@
 import { verifyBranch } from "../../ops/recovery/verify.ts";
 import { defineCommand, EXIT } from "../command.ts";
 import { printJson } from "../output.ts";
-import { branchFlag, findBranch, openRecovery, recoveryFlags } from "../recovery-session.ts";
+import { branchFlag, openRecoveryBranch, recoveryFlags } from "../recovery-session.ts";
 
 export const recoveryVerify = defineCommand({
   path: ["recovery", "verify"],
@@ -16,8 +16,7 @@ export const recoveryVerify = defineCommand({
   ],
   flags: { branch: branchFlag("The branch to check."), ...recoveryFlags },
   async run(flags, ctx) {
-    const { provider, target, database } = await openRecovery(flags, ctx);
-    await findBranch(provider, flags.branch);
+    const { provider, target, database } = await openRecoveryBranch(flags, ctx);
     const url = await provider.connectionString(flags.branch, database ? { database } : {});
     const result = await verifyBranch(url, target.url);
     if (flags.json) {
