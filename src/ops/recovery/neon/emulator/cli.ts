@@ -13,6 +13,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { withEnvFile } from "../../../../env-file.ts";
 import { maskUrl } from "../../../../env.ts";
 import { OpsError } from "../../../errors.ts";
 import { oneLine, sentence } from "../../../text.ts";
@@ -101,7 +102,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-main(process.argv.slice(2), process.env).catch((error: unknown) => {
-  console.error(sentence(oneLine(error instanceof Error ? error.message : String(error))));
-  process.exit(error instanceof UsageError ? 2 : 1);
-});
+// The project's .env beneath the real environment, as for npm start and dbctl (NEON_API_KEY may live there).
+Promise.resolve()
+  .then(() => main(process.argv.slice(2), withEnvFile(process.env, process.cwd())))
+  .catch((error: unknown) => {
+    console.error(sentence(error instanceof Error ? error.message : String(error)));
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
