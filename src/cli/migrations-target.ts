@@ -15,7 +15,7 @@ export interface MigrationsTarget {
 
 /** Resolves both and, for people, says which database and how many migrations, as Prisma does. */
 export function openMigrations(flags: { url?: string | undefined; migrationsDir: string; json: boolean }, ctx: CliContext): MigrationsTarget {
-  const target = resolveDatabaseUrl(flags.url, ctx.env);
+  const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
   const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
   const log = flags.json ? undefined : ctx.stdout;
   if (log) {

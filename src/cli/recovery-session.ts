@@ -44,7 +44,7 @@ export interface RecoverySession {
 }
 
 export async function openRecovery(flags: { url?: string | undefined; json: boolean }, ctx: CliContext): Promise<RecoverySession> {
-  const target = resolveDatabaseUrl(flags.url, ctx.env);
+  const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
   const log = flags.json ? undefined : (line: string) => ctx.stderr(line);
   const provider = await recoveryProvider({ env: ctx.env, directUrl: target.url, cwd: ctx.cwd, ...(log && { onProgress: log }) });
   // The newest moments are only restorable once the provider has them (self-hosted: the current

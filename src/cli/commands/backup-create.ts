@@ -39,7 +39,7 @@ export const backupCreate = defineCommand({
   conflicts: [["schemaOnly", "dataOnly"]],
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     if (!flags.json) {
       if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Backing up ${maskUrl(target.url)} (from ${target.source}) into ${displayPath(ctx, config.dir)} ...`);

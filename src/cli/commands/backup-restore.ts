@@ -37,7 +37,7 @@ export const backupRestore = defineCommand({
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
     const path = resolveBackupFile(ctx, flags.args, config.dir);
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     const masked = maskUrl(target.url);
     if (!flags.json) {
       if (target.warning) ctx.stderr(`warning: ${target.warning}`);

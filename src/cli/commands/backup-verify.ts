@@ -30,7 +30,7 @@ export const backupVerify = defineCommand({
   async run(flags, ctx) {
     const config = backupConfig(ctx, flags.backupDir);
     const path = resolveBackupFile(ctx, flags.args, config.dir);
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     if (!flags.json) {
       if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Verifying ${displayPath(ctx, path)} with a scratch database on ${maskUrl(target.url)} ...`);

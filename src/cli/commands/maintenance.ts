@@ -12,7 +12,7 @@ const connectionFlags = { url: urlFlag, json: jsonFlag };
 
 /** Reads or flips the switch in the live database, then reports the state it is in. */
 async function switchMaintenance(flags: { url?: string | undefined; json: boolean }, ctx: CliContext, change: (db: SqlClient) => Promise<MaintenanceState>): Promise<MaintenanceState> {
-  const target = resolveDatabaseUrl(flags.url, ctx.env);
+  const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
   const state = await withConnection(target.url, change);
   const database = maskUrl(target.url);
   if (flags.json) printJson(ctx, { database, ...state });

@@ -75,7 +75,7 @@ async function lint(flags: CommandInput<typeof lintFlags, typeof pathsArgs.schem
   let modified: ReadonlyMap<string, string>;
   let checkedAgainst: string;
   if (flags.url || ctx.env.DIRECT_URL?.trim() || ctx.env.DATABASE_URL?.trim()) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     if (target.warning && !json) ctx.stderr(`warning: ${target.warning}`);
     const history = await withConnection(target.url, readHistory);
     modified = modifiedFromHistory(selected, history);

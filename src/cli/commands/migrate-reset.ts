@@ -30,7 +30,7 @@ export const migrateReset = defineCommand({
     json: jsonFlag,
   },
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     const appEnv = ctx.env.APP_ENV?.trim() || undefined;
     if (appEnv !== undefined && appEnv !== "development" && appEnv !== "test") {
       throw new CliError("RESET_REFUSED", `Refusing to reset a database with APP_ENV=${appEnv}; reset is for development databases only.`);

@@ -22,7 +22,7 @@ export const migrateVerify = defineCommand({
   ],
   flags: { url: urlFlag, migrationsDir: migrationsDirFlag, rollbackDir: rollbackDirFlag, json: jsonFlag },
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env);
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
     const log = flags.json ? undefined : ctx.stdout;
     if (log) log(`Verifying ${plural(files.length, "migration")} on a scratch database beside ${maskUrl(target.url)}`);
