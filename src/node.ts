@@ -3,6 +3,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import WebSocket from "ws";
 import { createApp } from "./app.ts";
 import { createDb, dbOptions } from "./db/client.ts";
+import { isAccelerateUrl } from "./db/url.ts";
 import { withEnvFile } from "./env-file.ts";
 import { ConfigError, loadEnv, maskUrl } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
@@ -73,7 +74,7 @@ async function main() {
         log("First start: seeding development data ...");
         await seedDatabase(db, "dev", { iterations: config.PBKDF2_ITERATIONS, log });
       }
-    } else if (directUrl && !/^prisma/.test(directUrl)) {
+    } else if (directUrl && !isAccelerateUrl(directUrl)) {
       await reportPending(directUrl);
     }
   } catch (error) {

@@ -1,3 +1,4 @@
+import { isAccelerateUrl, isPooledUrl } from "../db/url.ts";
 import { ConfigError, loadEnv } from "../env.ts";
 import { findLocalDatabase, noLocalDatabase, usingLocalDatabase } from "../ops/embedded/local-database.ts";
 import { CliError, type CliContext } from "./command.ts";
@@ -15,8 +16,6 @@ export interface ResolvedUrl {
   warning?: string;
 }
 
-const isAccelerate = (url: string) => /^prisma(\+postgres)?:\/\//i.test(url.trim());
-
 /**
  * `where` is the command's context: the directory npm start's data folder is relative to, and
  * where the notice goes. Without it, this process's own (what bin/dbctl.mjs gives every command).
@@ -29,10 +28,10 @@ export function resolveDatabaseUrl(
   if (flagUrl) return withPoolerWarning({ url: flagUrl, source: "--url" });
   const direct = rawEnv.DIRECT_URL?.trim() || undefined;
   const pooled = rawEnv.DATABASE_URL?.trim() || undefined;
-  if (direct && isAccelerate(direct)) {
+  if (direct && isAccelerateUrl(direct)) {
     throw new CliError("ACCELERATE_URL_REFUSED", "DIRECT_URL is a Prisma Accelerate (prisma://) URL, but database operations need a direct postgresql:// connection; set DIRECT_URL to one or pass --url.");
   }
-  if (!direct && pooled && isAccelerate(pooled)) {
+  if (!direct && pooled && isAccelerateUrl(pooled)) {
     throw new CliError("ACCELERATE_URL_REFUSED", "DATABASE_URL is a Prisma Accelerate (prisma://) URL and DIRECT_URL is not set; set DIRECT_URL to the direct postgresql:// connection or pass --url.");
   }
   if (!direct && !pooled) {
@@ -55,14 +54,7 @@ export function resolveDatabaseUrl(
 }
 
 function withPoolerWarning(resolved: ResolvedUrl): ResolvedUrl {
-  let pooler = false;
-  try {
-    const parsed = new URL(resolved.url);
-    pooler = /-pooler\./i.test(parsed.hostname) || parsed.searchParams.get("pgbouncer") === "true";
-  } catch {
-    return resolved;
-  }
-  if (!pooler) return resolved;
+  if (!isPooledUrl(resolved.url)) return resolved;
   return {
     ...resolved,
     warning: `${resolved.source} points at a connection pooler, where the migration lock does not hold; prefer the direct (unpooled) URL.`,
