@@ -91,6 +91,35 @@ export const envObject = z.object({
    * staging 7, development and test keep every backup).
    */
   BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).optional(),
+  /** Vercel's cron route (/api/cron/<job>) accepts only `Authorization: Bearer <this>`; unset, the route refuses every call. */
+  CRON_SECRET: z.string().trim().min(16, { message: "must be at least 16 characters" }).optional(),
+  /** Where a job's failure (and its recovery) is posted: JSON with a Slack-compatible `text`. */
+  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** `npm start` runs the jobs' schedule in-process; false leaves scheduling to dbctl or a platform. */
+  JOBS_ENABLED: bool.default(true),
+  /** Per-job schedule overrides: `retention=*\/15 * * * *;backup=off` (cron, or off). */
+  JOB_SCHEDULES: z.string().trim().optional(),
+  /**
+   * Wall time one job run may work before it stops and records `partial` (the next run resumes).
+   * Default 25 s: inside a Worker cron's 30 s of CPU below an hourly interval.
+   */
+  JOB_TIME_BUDGET_MS: z.coerce.number().int().min(1_000).max(15 * 60_000).default(25_000),
+  /** Retention cutoffs, in days (the guide's Data Retention). */
+  RETENTION_ERROR_LOG_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+  RETENTION_METRIC_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
+  /** Soft-deleted notes and projects are purged for good this long after their deletion. */
+  RETENTION_SOFT_DELETE_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
+  RETENTION_JOB_RUN_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+  /** Rows one retention statement deletes: small enough that no statement holds its locks long. */
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /** The PITR check's minimum restore window; unset: production 7 days, staging 1, others none. */
+  PITR_MIN_WINDOW_DAYS: z.coerce.number().min(0).max(365).optional(),
+  /** The newest restorable moment may lag the present by this much before the PITR check fails. */
+  PITR_MAX_LAG_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** The weekly drill restores the state of this many minutes ago into a throwaway branch. */
+  DRILL_MINUTES_AGO: z.coerce.number().int().min(0).max(7 * 24 * 60).default(5),
+  /** backup-check fails when the newest verified backup or snapshot is older than this. */
+  BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(26),
   /** Neon recovery (branches, restores): an API key of the account or organization owning the project. */
   NEON_API_KEY: z.string().trim().min(1).optional(),
   NEON_PROJECT_ID: z

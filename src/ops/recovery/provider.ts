@@ -81,6 +81,34 @@ export interface RecoveryProvider {
    * a setting of theirs (Neon) omit it.
    */
   prune?(options: PruneOptions): Promise<PruneResult>;
+  /**
+   * Snapshots: a named, kept copy of a branch at a moment (Neon's snapshots API), what the
+   * scheduled backup takes where there is no pg_dump (Workers) and the backup check looks for.
+   * Providers without them (self-hosted, whose backups are pg_dump files) omit all three.
+   */
+  createSnapshot?(name: string, options?: CreateSnapshotOptions): Promise<Snapshot>;
+  listSnapshots?(): Promise<Snapshot[]>;
+  deleteSnapshot?(id: string): Promise<void>;
+}
+
+export interface Snapshot {
+  id: string;
+  name: string;
+  /** The branch it was taken from (by name), when the provider says. */
+  sourceBranch?: string;
+  /** The moment of the branch's history it holds. */
+  at: Date;
+  createdAt: Date;
+  /** When the provider deletes it by itself (Neon's expires_at), if ever. */
+  expiresAt?: Date;
+}
+
+export interface CreateSnapshotOptions {
+  /** Defaults to the primary branch. */
+  branch?: string;
+  /** A moment inside the branch's restore window; defaults to now. */
+  at?: Date;
+  expiresAt?: Date;
 }
 
 export interface PruneOptions {
