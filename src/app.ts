@@ -14,7 +14,7 @@ import { maintenanceGate } from "./http/maintenance.ts";
 import { allowedMethods } from "./http/method-not-allowed.ts";
 import { createRouter } from "./http/openapi.ts";
 import { authRateLimits, type AuthRateLimitBindings } from "./http/rate-limit.ts";
-import { errorLogRoutes } from "./routes/admin/error-logs.ts";
+import { errorLogRoutes } from "./routes/admin/errors.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps) {
     .route("/api/v1/auth", authRoutes(limits))
     .route("/api/v1/projects", projectRoutes)
     .route("/api/v1/notes", noteRoutes)
-    .route("/api/v1/admin/error-logs", errorLogRoutes)
+    .route("/api/v1/admin/errors", errorLogRoutes)
     .route("/api/v1/docs", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {

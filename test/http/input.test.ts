@@ -54,7 +54,7 @@ describe("text PostgreSQL cannot store is a 400 at the edge, and nothing is writ
 
   it("an admin route's id too", async () => {
     const admin = await t.signup("ADMIN");
-    expectRefused(await t.request("POST", "/api/v1/admin/error-logs/%00/resolve", { token: admin.token }), "id");
+    expectRefused(await t.request("POST", "/api/v1/admin/errors/%00/resolve", { token: admin.token }), "id");
   });
 
   it.each(["projectId=%00", "projectId=x%00y"])("a query parameter: ?%s", async (query) => {

@@ -39,9 +39,30 @@ const select = {
   resolvedAt: true,
 } as const;
 
+/** A moment in a filter: ISO text (an offset is allowed) PostgreSQL can compare with. */
+const moment = (description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .transform((v) => new Date(v))
+    .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, { message: "Date out of range" })
+    .optional()
+    .openapi({ description, format: "date-time", example: "2026-11-25T08:30:00Z" });
+
 const ListQuery = PageQuery.extend({
   resolved: z.enum(["true", "false"]).optional().openapi({ description: "Only resolved (true) or open (false) errors" }),
-});
+  route: z.string().min(1).max(500).optional().openapi({ description: "Only errors of this route pattern, exactly as recorded (e.g. /api/v1/notes/:id)" }),
+  since: moment("Only errors last seen at or after this moment"),
+  until: moment("Only errors last seen at or before this moment"),
+}).refine((q) => !q.since || !q.until || q.since <= q.until, { message: "since must not be after until", path: ["since"] });
+
+/** The list's filters as a where-input; the keyset's own condition is ANDed beside it. */
+function filterOf(q: { resolved?: "true" | "false" | undefined; route?: string | undefined; since?: Date | undefined; until?: Date | undefined }): ErrorLogWhereInput {
+  return {
+    ...(q.resolved && { resolved: q.resolved === "true" }),
+    ...(q.route !== undefined && { route: q.route }),
+    ...((q.since || q.until) && { lastSeenAt: { ...(q.since && { gte: q.since }), ...(q.until && { lte: q.until }) } }),
+  };
+}
 
 const lastSeenFirst = keyset<ErrorLogWhereInput, ["lastSeenAt", "id"]>(["lastSeenAt", "id"], z.tuple([cursorDate, Id]));
 
@@ -54,15 +75,15 @@ export const errorLogRoutes = createRouter()
       method: "get",
       path: "/",
       tags,
-      summary: "Recorded server errors, one row per kind, most recently seen first (admin)",
+      summary: "Recorded server errors, one row per kind, most recently seen first; filter by resolved, route and when last seen (admin)",
       ...adminOnly,
       request: { query: ListQuery },
       responses: { 200: jsonResponse(pageOf(ErrorLogSchema, "ErrorLogPage"), "A page of error logs"), 400: errors[400], ...adminErrors },
     }),
     async (c) => {
-      const { resolved, ...page } = c.req.valid("query");
-      const filter = resolved ? { resolved: resolved === "true" } : {};
-      return c.json(await lastSeenFirst.fetch(page, (q) => c.var.db.errorLog.findMany({ ...q, where: { ...filter, ...q.where }, select })), 200);
+      const { cursor, limit, ...filters } = c.req.valid("query");
+      const where = filterOf(filters);
+      return c.json(await lastSeenFirst.fetch({ cursor, limit }, (q) => c.var.db.errorLog.findMany({ ...q, where: { AND: [where, q.where] }, select })), 200);
     },
   )
   .openapi(
