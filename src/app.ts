@@ -11,10 +11,12 @@ import { renderError } from "./http/error-handler.ts";
 import { errorBody } from "./http/errors.ts";
 import { parseJsonBody } from "./http/json-body.ts";
 import { maintenanceGate } from "./http/maintenance.ts";
+import { requestMetrics, type MetricsSink } from "./http/metrics.ts";
 import { allowedMethods } from "./http/method-not-allowed.ts";
 import { createRouter } from "./http/openapi.ts";
 import { authRateLimits, type AuthRateLimitBindings } from "./http/rate-limit.ts";
 import { errorLogRoutes } from "./routes/admin/errors.ts";
+import { metricsRoutes } from "./routes/admin/metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -35,6 +37,8 @@ export interface AppDeps {
   clientAddress?: (c: Context<AppEnv>) => string | undefined;
   /** Cloudflare Rate Limiting bindings; without them the limits count in memory. */
   rateLimits?: AuthRateLimitBindings;
+  /** Where API requests' PerformanceMetric records go (Node: a batching buffer; Workers: waitUntil); none: nothing is recorded. */
+  metrics?: MetricsSink;
 }
 
 /** A client's own id for a request: kept apart from ours, echoed back, never trusted as unique. */
@@ -64,6 +68,8 @@ export function createApp(deps: AppDeps) {
     if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
   app.use("*", secureHeaders());
+  // First on /api/*, so every answer counts: preflights, 413s and maintenance 503s too.
+  if (deps.metrics) app.use("/api/*", requestMetrics(deps.metrics, config.METRICS_SAMPLE_RATE));
   app.use(
     "/api/*",
     cors({
@@ -95,6 +101,7 @@ export function createApp(deps: AppDeps) {
     .route("/api/v1/projects", projectRoutes)
     .route("/api/v1/notes", noteRoutes)
     .route("/api/v1/admin/errors", errorLogRoutes)
+    .route("/api/v1/admin/metrics", metricsRoutes)
     .route("/api/v1/docs", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {

@@ -84,6 +84,8 @@ export const envObject = z.object({
   SEED_ADMIN_EMAIL: z.email().optional(),
   SEED_ADMIN_PASSWORD: z.string().min(12).optional(),
   LOG_REQUESTS: bool.default(false),
+  /** Share of API requests recorded as PerformanceMetric rows (0: none, 1: every request). */
+  METRICS_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   /** Where `dbctl backup` writes dumps and their manifests, relative to the working directory. */
   BACKUP_DIR: z.string().trim().min(1).default("backups"),
   /**

@@ -7,6 +7,7 @@ import { isAccelerateUrl } from "./db/url.ts";
 import { withEnvFile } from "./env-file.ts";
 import { ConfigError, loadEnv, maskUrl } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
+import { createMetricBuffer } from "./http/metric-buffer.ts";
 import { recordLocalDatabase } from "./ops/embedded/local-database.ts";
 import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
 import { embeddedArchivingSettings, ensureBaseBackup, runningPid, SelfHostedRecovery, stopServer } from "./ops/recovery/self-hosted/index.ts";
@@ -51,8 +52,11 @@ async function main() {
   }
 
   const db = createDb(PrismaClient, { ...dbOptions(config, databaseUrl), webSocketConstructor: WebSocket });
+  // Request metrics are written in batches off the request path; what is buffered is written on stop.
+  const metrics = createMetricBuffer(db, { log });
 
   const stop = async (code: number) => {
+    await metrics.stop();
     await db.$disconnect().catch(() => {});
     if (embedded) {
       log("Stopping the embedded PostgreSQL ...");
@@ -82,7 +86,7 @@ async function main() {
     await stop(1);
   }
 
-  const app = createApp({ config, db: () => db, clientAddress: (c) => getConnInfo(c).remote.address });
+  const app = createApp({ config, db: () => db, clientAddress: (c) => getConnInfo(c).remote.address, metrics: metrics.record });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const url = `http://${info.address === "127.0.0.1" || info.address === "::1" ? "localhost" : info.address}:${info.port}`;
     log("");

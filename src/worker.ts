@@ -6,6 +6,7 @@ import { ConfigError, loadEnv, type Env } from "./env.ts";
 import { PrismaClient } from "./generated/prisma-workerd/client.ts";
 import type { AppEnv } from "./http/context.ts";
 import { errorBody } from "./http/errors.ts";
+import { writeMetrics } from "./http/metrics.ts";
 import type { RateLimitBinding } from "./http/rate-limit.ts";
 
 /**
@@ -15,6 +16,8 @@ import type { RateLimitBinding } from "./http/rate-limit.ts";
  */
 interface RequestBindings {
   db: Db;
+  /** Writes after the response (ErrorLog, the request's metric): the client is closed once they settle. */
+  after: Promise<unknown>[];
 }
 
 let app: App | undefined;
@@ -39,17 +42,22 @@ export default {
     app ??= createApp({
       config,
       db: (c: Context<AppEnv>) => (c.env as RequestBindings).db,
-      background: (c, work) => c.executionCtx.waitUntil(work),
+      background: (c, work) => void (c.env as RequestBindings).after.push(work),
+      metrics: (metric, c) => {
+        const { db, after } = c.env as RequestBindings;
+        after.push(writeMetrics(db, [metric]).catch(() => {}));
+      },
       clientAddress: (c) => c.req.header("cf-connecting-ip"),
       rateLimits: { account: rateLimitBinding(env.AUTH_ACCOUNT_LIMITER), address: rateLimitBinding(env.AUTH_ADDRESS_LIMITER) },
     });
     // The workerd client is the same client built for another runtime; its types differ only by
     // the path of the generated module they come from.
     const db = createDb(PrismaClient as unknown as Parameters<typeof createDb>[0], { ...dbOptions(config, config.DATABASE_URL), poolMax: 1 });
+    const after: Promise<unknown>[] = [];
     try {
-      return await app.fetch(request, { db } satisfies RequestBindings, ctx);
+      return await app.fetch(request, { db, after } satisfies RequestBindings, ctx);
     } finally {
-      ctx.waitUntil(db.$disconnect());
+      ctx.waitUntil(Promise.allSettled(after).then(() => db.$disconnect()));
     }
   },
 };
