@@ -19,7 +19,7 @@ const windowMinutes = (window: string): number => {
 const MetricsQuery = z.object({
   window: z
     .string()
-    .regex(WINDOW, { message: "Window must be a whole number of minutes, hours or days: 15m, 24h, 7d" })
+    .regex(WINDOW, { message: "Window must be a whole number of minutes, hours or days: 15m, 24h, 7d", abort: true })
     .refine((w) => windowMinutes(w) <= MAX_WINDOW_MINUTES, { message: "Window must be at most 30d" })
     .default("24h")
     .openapi({ description: "How far back to look: <n>m, <n>h or <n>d, at most 30d", example: "24h" }),
