@@ -15,7 +15,9 @@ import { requestMetrics, type MetricsSink } from "./http/metrics.ts";
 import { allowedMethods } from "./http/method-not-allowed.ts";
 import { createRouter } from "./http/openapi.ts";
 import { authRateLimits, type AuthRateLimitBindings } from "./http/rate-limit.ts";
+import { dbReportRoutes } from "./routes/admin/db.ts";
 import { errorLogRoutes } from "./routes/admin/errors.ts";
+import { maintenanceRoutes } from "./routes/admin/maintenance.ts";
 import { metricsRoutes } from "./routes/admin/metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -101,6 +103,8 @@ export function createApp(deps: AppDeps) {
     .route("/api/v1/projects", projectRoutes)
     .route("/api/v1/notes", noteRoutes)
     .route("/api/v1/admin/errors", errorLogRoutes)
+    .route("/api/v1/admin/db", dbReportRoutes)
+    .route("/api/v1/admin/maintenance", maintenanceRoutes)
     .route("/api/v1/admin/metrics", metricsRoutes)
     .route("/api/v1/docs", docsRoutes);
 

@@ -10,6 +10,7 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 import { createMetricBuffer } from "./http/metric-buffer.ts";
 import { recordLocalDatabase } from "./ops/embedded/local-database.ts";
 import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
+import { ensureStatementStats, withStatementStats } from "./ops/embedded/statement-stats.ts";
 import { embeddedArchivingSettings, ensureBaseBackup, runningPid, SelfHostedRecovery, stopServer } from "./ops/recovery/self-hosted/index.ts";
 import { deployMigrations } from "./ops/migrations/deploy.ts";
 import { readMigrations } from "./ops/migrations/files.ts";
@@ -43,8 +44,9 @@ async function main() {
       dataDir: config.EMBEDDED_PG_DIR,
       port: config.EMBEDDED_PG_PORT,
       persistent: true,
-      // WAL archiving from the first start, so `dbctl recovery` can restore any moment since.
-      settings: embeddedArchivingSettings(config.RECOVERY_DIR),
+      // WAL archiving from the first start, so `dbctl recovery` can restore any moment since;
+      // pg_stat_statements preloaded where the binaries ship it (the slow-queries report).
+      settings: await withStatementStats(embeddedArchivingSettings(config.RECOVERY_DIR)),
     });
     await ensureDatabase(embedded.url("postgres"), EMBEDDED_DB);
     databaseUrl = directUrl = embedded.url(EMBEDDED_DB);
@@ -127,6 +129,8 @@ async function migrateEmbedded(url: string) {
   try {
     const { applied } = await deployMigrations(conn, readMigrations(MIGRATIONS_DIR), { log });
     log(applied.length ? `Applied ${applied.length} migration(s).` : "Database schema is up to date.");
+    // The slow-queries report reads it; a server without the library just reports it missing.
+    await ensureStatementStats(conn).catch((error: Error) => log(`warning: pg_stat_statements not enabled: ${error.message}`));
   } finally {
     await conn.close();
   }

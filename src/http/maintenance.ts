@@ -4,8 +4,11 @@ import { ApiError } from "./errors.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** Logging in and out stays possible, so people can still read during maintenance. */
-const ALWAYS_ALLOWED = new Set(["/api/v1/auth/login", "/api/v1/auth/logout"]);
+/**
+ * Logging in and out stays possible, so people can still read during maintenance; and the
+ * admin route that switches maintenance (PUT is its only write), or it could never be turned off.
+ */
+const ALWAYS_ALLOWED = new Set(["/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/admin/maintenance"]);
 
 export const MAINTENANCE_RETRY_AFTER_SECONDS = 60;
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/ops/embedded/postgres.ts";
+import { withStatementStats } from "../../src/ops/embedded/statement-stats.ts";
 import { connect } from "../../src/ops/sql.ts";
 import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { deployMigrations } from "../../src/ops/migrations/deploy.ts";
@@ -20,8 +21,9 @@ export default async function setup(project: TestProject) {
   const server = await startEmbeddedPostgres({
     dataDir: join(root, "data"),
     persistent: false,
-    // Tests need no durability; this makes them faster on small machines.
-    settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "200" },
+    // Tests need no durability; this makes them faster on small machines. pg_stat_statements is
+    // preloaded (where the binaries ship it) but created in no database: a test creates it in its own.
+    settings: await withStatementStats({ fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "200" }),
   });
   const admin = await connect(server.url("postgres"));
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
