@@ -41,6 +41,8 @@ const CARDINALITY: Cardinality = {
   ErrorLog: { user: "one" },
   PerformanceMetric: {},
   MaintenanceMode: {},
+  JobRun: {},
+  JobLease: {},
 };
 
 export interface Relation {

@@ -8,6 +8,8 @@ export interface DrillResult {
   at: Date;
   window: RestoreWindow;
   verification?: BranchVerification;
+  /** Recovery time: from asking for the branch to its verification's end (deletion not included). */
+  rtoMs?: number;
   /** The throwaway branch is always deleted, even when a step fails. */
   deleted: boolean;
   problems: string[];
@@ -33,10 +35,13 @@ export async function recoveryDrill(
   let verification: BranchVerification | undefined;
   let deleted = false;
   options.log?.(`Drill: restoring ${at.toISOString()} into throwaway branch ${branch} ...`);
+  let rtoMs: number | undefined;
   try {
+    const began = Date.now();
     await provider.createBranch(branch, { at });
     const url = await provider.connectionString(branch, options.database ? { database: options.database } : {});
     verification = await verifyBranch(url, options.liveUrl);
+    rtoMs = Date.now() - began;
     problems.push(...verification.problems);
   } catch (error) {
     problems.push((error as Error).message);
@@ -48,5 +53,5 @@ export async function recoveryDrill(
       problems.push(`could not delete the drill branch ${branch}: ${(error as Error).message}`);
     }
   }
-  return { ok: problems.length === 0 && verification?.healthy === true && deleted, branch, at, window, ...(verification && { verification }), deleted, problems };
+  return { ok: problems.length === 0 && verification?.healthy === true && deleted, branch, at, window, ...(verification && { verification }), ...(rtoMs !== undefined && { rtoMs }), deleted, problems };
 }
