@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApiClient, EndpointType, type Branch, type Operation } from "@neondatabase/api-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
 import { type EmulatorBackend, type NeonEmulator, startNeonEmulator } from "../../src/ops/recovery/neon/index.ts";
 import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
 import {
@@ -13,12 +13,17 @@ import {
   BranchOperationsAnswer,
   ConnectionUriAnswer,
   CreatedBranchAnswer,
+  CreatedSnapshotAnswer,
+  DeletedSnapshotAnswer,
   EndpointOperationsAnswer,
   EndpointsAnswer,
   ErrorAnswer,
   OperationAnswer,
   OperationsAnswer,
   ProjectAnswer,
+  SnapshotSchema,
+  SnapshotsAnswer,
+  type Answer,
   matches,
 } from "./recovery-neon/api-schemas.ts";
 import { stopPostgresUnder } from "./recovery-neon/processes.ts";
@@ -206,6 +211,104 @@ describe("the Neon emulator's answers satisfy @neondatabase/api-client's types",
     expect(await call(`/projects/${PROJECT}/branches/${contractId}`, { method: "DELETE" })).toMatchObject({ status: 204, body: undefined });
   });
 
+  it("takes, lists and deletes snapshots in the client's shapes, only of moments in the branch's history, and keeps them across a restart", async () => {
+    const mainId = (await api.listProjectBranches({ projectId: PROJECT })).data.branches.find((b) => b.name === "main")?.id as string;
+    const mainUrl = await self.connectionString("main");
+    await sql(mainUrl, "INSERT INTO marks VALUES (1)");
+    await self.archiveCurrentWal();
+    const past = await databaseNow(mainUrl);
+    const snapshotNames = async () => expectShape(SnapshotsAnswer, (await api.listSnapshots(PROJECT)).data).snapshots.map((snap) => snap.name);
+    const from = emulator.requests.length;
+
+    const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const startedAt = Date.now();
+    const nightly = expectShape(CreatedSnapshotAnswer, (await api.createSnapshot({ projectId: PROJECT, branchId: mainId, name: "nightly", expires_at: expiresAt })).data);
+    expect(nightly.snapshot).toMatchObject({ name: "nightly", source_branch_id: mainId, expires_at: expiresAt, manual: true });
+    expect(nightly.snapshot.id).toMatch(/^snap-[a-z0-9-]+$/);
+    // Without a timestamp it holds the branch as it is now.
+    expect(Date.parse(nightly.snapshot.timestamp as string)).toBeGreaterThanOrEqual(startedAt);
+    expect(nightly.operations.map((op) => op.action)).toEqual(["create_timeline"]);
+    await finish(nightly.operations);
+
+    const before = expectShape(CreatedSnapshotAnswer, (await api.createSnapshot({ projectId: PROJECT, branchId: mainId, name: "before", timestamp: past.toISOString() })).data);
+    expect(before.snapshot).toMatchObject({ name: "before", source_branch_id: mainId, timestamp: past.toISOString() });
+    expect(before.snapshot.expires_at).toBeUndefined();
+    await finish(before.operations);
+
+    // Neon's parameters travel in the query string; the client sends no body.
+    const posts = emulator.requests.slice(from).filter((r) => r.method === "POST");
+    expect(posts.map((r) => [r.path, r.query, r.body])).toEqual([
+      [`/api/v2/projects/${PROJECT}/branches/${mainId}/snapshot`, { name: "nightly", expires_at: expiresAt }, undefined],
+      [`/api/v2/projects/${PROJECT}/branches/${mainId}/snapshot`, { name: "before", timestamp: past.toISOString() }, undefined],
+    ]);
+
+    // No name: named by its id, as branches are.
+    const unnamed = expectShape(CreatedSnapshotAnswer, (await api.createSnapshot({ projectId: PROJECT, branchId: mainId })).data);
+    expect(unnamed.snapshot.name).toBe(unnamed.snapshot.id);
+    await finish(unnamed.operations);
+
+    // Newest first, as Neon lists them.
+    expect(await snapshotNames()).toEqual([unnamed.snapshot.id, "before", "nightly"]);
+
+    // Refusals: Neon's error shape, and no snapshot taken.
+    const listed = await snapshotNames();
+    const snap = `/projects/${PROJECT}/branches/${mainId}/snapshot`;
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const refusals: Array<[string, string, number, RegExp]> = [
+      ["POST", `${snap}?timestamp=2020-01-01T00:00:00Z`, 400, /timestamp .*history retention/],
+      ["POST", `${snap}?timestamp=${soon}`, 400, /timestamp .*future/],
+      ["POST", `${snap}?timestamp=yesterday`, 400, /timestamp/],
+      ["POST", `${snap}?lsn=0/16B6C50`, 400, /lsn/],
+      ["POST", `${snap}?lsn=0/16B6C50&timestamp=${past.toISOString()}`, 400, /lsn cannot be used with timestamp/],
+      ["POST", `${snap}?expires_at=2020-01-01T00:00:00Z`, 400, /expires_at .*passed/],
+      ["POST", `${snap}?name=`, 400, /name/],
+      ["POST", `/projects/${PROJECT}/branches/br-no-such-branch-00000000/snapshot`, 404, /branch not found/],
+      ["DELETE", `/projects/${PROJECT}/snapshots/snap-no-such-snapshot-0000`, 404, /snapshot not found/],
+      ["DELETE", `/projects/${PROJECT}/snapshots/NOT_AN_ID`, 400, /snapshot_id/],
+      ["GET", `/projects/${PROJECT}/snapshots`, 401, /authentication required/],
+    ];
+    for (const [method, path, status, message] of refusals) {
+      const answer = await call(path, { method, ...(status === 401 && { key: null }) });
+      const label = `${method} ${path}`;
+      expect({ label, status: answer.status }).toEqual({ label, status });
+      expect(expectShape(ErrorAnswer, answer.body).message, label).toMatch(message);
+    }
+    expect(await snapshotNames()).toEqual(listed);
+
+    const deleted = expectShape(DeletedSnapshotAnswer, (await api.deleteSnapshot(PROJECT, unnamed.snapshot.id)).data);
+    expect(deleted.operations.map((op) => op.action)).toEqual(["delete_timeline"]);
+    await finish(deleted.operations);
+    expect(await snapshotNames()).toEqual(["before", "nightly"]);
+    expect((await call(`/projects/${PROJECT}/snapshots/${unnamed.snapshot.id}`, { method: "DELETE" })).status).toBe(404);
+
+    // Kept in the state file: a restarted emulator lists the same snapshots, ids and all.
+    const stateFile = join(root, "emulator-state.json");
+    const first = await startNeonEmulator({ provider: self, apiKey: API_KEY, projectId: PROJECT, operationDelayMs: 20, stateFile });
+    const viaFirst = createApiClient({ apiKey: API_KEY, baseURL: first.url });
+    const firstMain = (await viaFirst.listProjectBranches({ projectId: PROJECT })).data.branches.find((b) => b.default)?.id as string;
+    const kept = (await viaFirst.createSnapshot({ projectId: PROJECT, branchId: firstMain, name: "kept", timestamp: past.toISOString(), expires_at: expiresAt })).data;
+    await first.close();
+    const second = await startNeonEmulator({ provider: self, apiKey: API_KEY, projectId: PROJECT, operationDelayMs: 20, stateFile });
+    try {
+      const again = expectShape(SnapshotsAnswer, (await createApiClient({ apiKey: API_KEY, baseURL: second.url }).listSnapshots(PROJECT)).data);
+      expect(again.snapshots).toEqual([kept.snapshot]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("lets a snapshot vanish once its expires_at has passed", async () => {
+    const mainId = (await api.listProjectBranches({ projectId: PROJECT })).data.branches.find((b) => b.name === "main")?.id as string;
+    const expiresAt = new Date(Date.now() + 1_000);
+    const fleeting = (await api.createSnapshot({ projectId: PROJECT, branchId: mainId, name: "fleeting", expires_at: expiresAt.toISOString() })).data;
+    await finish(fleeting.operations);
+    const ids = async () => expectShape(SnapshotsAnswer, (await api.listSnapshots(PROJECT)).data).snapshots.map((snap) => snap.id);
+    expect(await ids()).toContain(fleeting.snapshot.id);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt.getTime() - Date.now()) + 50));
+    expect(await ids()).not.toContain(fleeting.snapshot.id);
+    expect((await call(`/projects/${PROJECT}/snapshots/${fleeting.snapshot.id}`, { method: "DELETE" })).status).toBe(404);
+  });
+
   it("has schemas that refuse what the client's types forbid (the check above can fail)", async () => {
     const { data } = await api.listProjectBranches({ projectId: PROJECT });
     expect(BranchesAnswer.safeParse(data).success).toBe(true);
@@ -226,6 +329,17 @@ describe("the Neon emulator's answers satisfy @neondatabase/api-client's types",
     const { data: ops } = await api.listProjectOperations({ projectId: PROJECT });
     expect(OperationsAnswer.safeParse({ ...ops, operations: [{ ...ops.operations[0], status: "done" }] }).success).toBe(false);
     expect(OperationsAnswer.safeParse({ ...ops, pagination: {} }).success).toBe(false);
+
+    const { data: snapshots } = await api.listSnapshots(PROJECT);
+    const [snapshot] = snapshots.snapshots;
+    expect(SnapshotsAnswer.safeParse(snapshots).success).toBe(true);
+    const { created_at: _created, ...withoutCreated } = snapshot as z.output<typeof SnapshotSchema>;
+    for (const variant of [{ snapshots: [withoutCreated] }, { snapshots: [{ ...snapshot, manual: "yes" }] }, { snapshots: [{ ...snapshot, expires: "never" }] }, {}]) {
+      expect(SnapshotsAnswer.safeParse(variant).success).toBe(false);
+    }
+    // @ts-expect-error the client's Snapshot requires created_at
+    const lax = matches<Answer<"listSnapshots">>()(z.strictObject({ snapshots: z.array(SnapshotSchema.omit({ created_at: true })) }));
+    expect(lax.safeParse({ snapshots: [withoutCreated] }).success).toBe(true);
   });
 
   it("refuses bad requests with Neon's error shape, one line, no stack trace, and changes nothing", async () => {
@@ -253,7 +367,7 @@ describe("the Neon emulator's answers satisfy @neondatabase/api-client's types",
       [`${p}/branches/br-no-such-branch-00000000`, {}, 404, /branch not found/],
       [`${p}/branches/${mainId}`, { method: "DELETE" }, 400, /default branch/],
       ["/projects/some-other-project/branches", {}, 404, /project not found/],
-      [`${p}/snapshots`, {}, 404, /not part of the emulated Neon API/],
+      [`${p}/branches/${mainId}/roles`, {}, 404, /not part of the emulated Neon API/],
       [`${p}/branches`, { key: null }, 401, /authentication required/],
       [`${p}/branches`, { key: "neon-wrong-key-00000000" }, 401, /not valid/],
     ];

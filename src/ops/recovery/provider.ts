@@ -86,15 +86,21 @@ export interface RecoveryProvider {
    * scheduled backup takes where there is no pg_dump (Workers) and the backup check looks for.
    * Providers without them (self-hosted, whose backups are pg_dump files) omit all three.
    */
+  /**
+   * Takes a snapshot of `options.branch` (default: the primary) at `options.at` (default: now);
+   * a moment outside the branch's restore window is OUTSIDE_RESTORE_WINDOW and takes nothing.
+   */
   createSnapshot?(name: string, options?: CreateSnapshotOptions): Promise<Snapshot>;
+  /** Every snapshot of the project, newest first (by createdAt); one whose branch is gone stays. */
   listSnapshots?(): Promise<Snapshot[]>;
+  /** Deletes a snapshot by id; an unknown id is SNAPSHOT_NOT_FOUND. */
   deleteSnapshot?(id: string): Promise<void>;
 }
 
 export interface Snapshot {
   id: string;
   name: string;
-  /** The branch it was taken from (by name), when the provider says. */
+  /** The branch it was taken from (by name; Neon's branch id once that branch is deleted), when the provider says. */
   sourceBranch?: string;
   /** The moment of the branch's history it holds. */
   at: Date;
@@ -108,6 +114,7 @@ export interface CreateSnapshotOptions {
   branch?: string;
   /** A moment inside the branch's restore window; defaults to now. */
   at?: Date;
+  /** When the provider is to delete it by itself; must lie in the future (else INVALID_SNAPSHOT). */
   expiresAt?: Date;
 }
 
@@ -153,6 +160,8 @@ export type RecoveryErrorCode =
   | "BRANCH_IS_PRIMARY"
   | "INVALID_BRANCH_NAME"
   | "BRANCH_HAS_CHILDREN"
+  | "SNAPSHOT_NOT_FOUND"
+  | "INVALID_SNAPSHOT"
   | "RESTORE_FAILED"
   | "RECOVERY_SETUP";
 
@@ -215,6 +224,13 @@ export class BranchHasChildrenError extends RecoveryError {
       `"${name}" has child branches (${children.join(", ")}) and cannot be deleted; delete them first.`,
       { branch: name, children: [...children] },
     );
+  }
+}
+
+export class SnapshotNotFoundError extends RecoveryError {
+  override name = "SnapshotNotFoundError";
+  constructor(id: string) {
+    super("SNAPSHOT_NOT_FOUND", `There is no snapshot with id "${id}".`, { snapshot: id });
   }
 }
 

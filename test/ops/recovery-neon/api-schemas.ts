@@ -28,6 +28,8 @@ import {
   type ProjectResponse,
   type Role,
   type RolesResponse,
+  type Snapshot,
+  type createApiClient,
 } from "@neondatabase/api-client";
 import { z } from "zod";
 
@@ -155,6 +157,20 @@ const RoleSchema = matches<Role>()(
 const DatabaseSchema = matches<Database>()(
   z.strictObject({ id: z.number().int(), branch_id: neonId, name: z.string(), owner_name: z.string(), created_at: time, updated_at: time }),
 );
+export const SnapshotSchema = matches<Snapshot>()(
+  z.strictObject({
+    id: neonId,
+    name: z.string(),
+    lsn: z.string().optional(),
+    timestamp: time.optional(),
+    source_branch_id: neonId.optional(),
+    created_at: time,
+    expires_at: time.optional(),
+    manual: z.boolean().optional(),
+    full_size: z.number().int().min(0).optional(),
+    diff_size: z.number().int().min(0).optional(),
+  }),
+);
 const AnnotationSchema = matches<AnnotationData>()(
   z.strictObject({ object: z.strictObject({ type: z.string(), id: z.string() }), value: z.record(z.string(), z.string()), created_at: time.optional(), updated_at: time.optional() }),
 );
@@ -203,6 +219,18 @@ export const OperationsAnswer = matches<OperationsResponse & PaginationResponse>
 
 /** GET /projects/{project_id}/operations/{operation_id} */
 export const OperationAnswer = matches<OperationResponse>()(z.strictObject({ operation: OperationSchema }));
+
+/** What a method of the client answers, for the answers the client types inline (snapshots). */
+export type Answer<M extends keyof ReturnType<typeof createApiClient>> = ReturnType<typeof createApiClient>[M] extends (...args: never[]) => Promise<{ data: infer D }> ? D : never;
+
+/** POST /projects/{project_id}/branches/{branch_id}/snapshot */
+export const CreatedSnapshotAnswer = matches<Answer<"createSnapshot">>()(z.strictObject({ snapshot: SnapshotSchema, operations: z.array(OperationSchema) }));
+
+/** GET /projects/{project_id}/snapshots */
+export const SnapshotsAnswer = matches<Answer<"listSnapshots">>()(z.strictObject({ snapshots: z.array(SnapshotSchema) }));
+
+/** DELETE /projects/{project_id}/snapshots/{snapshot_id} */
+export const DeletedSnapshotAnswer = matches<Answer<"deleteSnapshot">>()(z.strictObject({ operations: z.array(OperationSchema) }));
 
 /** GET /projects/{project_id}/connection_uri */
 export const ConnectionUriAnswer = matches<ConnectionURIResponse>()(z.strictObject({ uri: z.string().regex(/^postgres(ql)?:\/\//) }));

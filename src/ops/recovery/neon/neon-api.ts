@@ -139,7 +139,7 @@ export class NeonApi {
         details,
       );
     }
-    if (status === 404 && /\bproject\b/i.test(message) && !/\b(branch|endpoint|operation|database|role)\b/i.test(message)) {
+    if (status === 404 && /\bproject\b/i.test(message) && !/\b(branch|endpoint|operation|database|role|snapshot)\b/i.test(message)) {
       return new RecoveryError("RECOVERY_SETUP", `Neon has no project ${this.projectId} for this API key (while ${what}): check NEON_PROJECT_ID.`, details);
     }
     const mapped = options.map?.(failure);

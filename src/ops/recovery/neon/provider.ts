@@ -4,10 +4,12 @@ import {
   type Branch,
   type ConnectionOptions,
   type CreateBranchOptions,
+  type CreateSnapshotOptions,
   type RecoveryProvider,
   type RestoreBranchOptions,
   type RestoreResult,
   type RestoreWindow,
+  type Snapshot,
   BranchExistsError,
   BranchIsPrimaryError,
   BranchNotFoundError,
@@ -19,6 +21,7 @@ import { byName, childrenRefusal, defaultBranch, isDefault, toBranch } from "./b
 import { connectionUri } from "./connection.ts";
 import { NeonApi } from "./neon-api.ts";
 import { assertInside, outsideIfAboutTime, windowOf } from "./restore-window.ts";
+import { createSnapshot, deleteSnapshot, listSnapshots } from "./snapshots.ts";
 
 /**
  * Recovery on Neon through its HTTP API (v2, with @neondatabase/api-client). Branches are Neon's
@@ -30,6 +33,9 @@ import { assertInside, outsideIfAboutTime, windowOf } from "./restore-window.ts"
  * - deleteBranch        DELETE /projects/{p}/branches/{b} (Neon refuses a branch with children: BRANCH_HAS_CHILDREN)
  * - restoreWindow       GET  /projects/{p} (history_retention_seconds), see restore-window.ts
  * - connectionString    see connection.ts
+ * - createSnapshot      POST /projects/{p}/branches/{b}/snapshot?name&timestamp&expires_at, see snapshots.ts
+ * - listSnapshots       GET  /projects/{p}/snapshots
+ * - deleteSnapshot      DELETE /projects/{p}/snapshots/{id}
  *
  * Every change waits until all the operations Neon returned have finished (operations.ts). 423
  * Locked (another operation runs), 429 and 503 are retried with backoff, as Neon's reference allows
@@ -217,6 +223,18 @@ export class NeonRecoveryProvider implements RecoveryProvider {
     });
     // 204 (already gone) has no body.
     await neon.wait(data && typeof data === "object" ? data.operations : [], what);
+  }
+
+  createSnapshot(name: string, options: CreateSnapshotOptions = {}): Promise<Snapshot> {
+    return createSnapshot(this.#neon, name, options);
+  }
+
+  listSnapshots(): Promise<Snapshot[]> {
+    return listSnapshots(this.#neon);
+  }
+
+  deleteSnapshot(id: string): Promise<void> {
+    return deleteSnapshot(this.#neon, id);
   }
 
   async connectionString(branch: string, options: ConnectionOptions = {}): Promise<string> {

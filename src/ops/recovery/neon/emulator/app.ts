@@ -14,6 +14,7 @@ import { connectionUriRoutes } from "./routes/connection-uri.ts";
 import { endpointRoutes } from "./routes/endpoints.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { projectRoutes } from "./routes/projects.ts";
+import { snapshotRoutes } from "./routes/snapshots.ts";
 
 /**
  * The emulated Neon API v2 as a Hono app: a Bearer API key on every request, errors as Neon's
@@ -104,6 +105,7 @@ export function createEmulatorApp({ model, operations, apiKey, record }: Emulato
   app.route("/api/v2", branchRestoreRoutes(model, operations));
   app.route("/api/v2", endpointRoutes(model, operations));
   app.route("/api/v2", connectionUriRoutes(model));
+  app.route("/api/v2", snapshotRoutes(model, operations));
   app.route("/api/v2", operationRoutes(operations));
 
   app.notFound((c) => {

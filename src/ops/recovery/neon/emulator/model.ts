@@ -3,18 +3,20 @@ import { connect } from "../../../sql.ts";
 import { type Branch, assertBranchName } from "../../provider.ts";
 import { HttpError, badRequest, notFound } from "./http-error.ts";
 import type { EmulatorBackend, NeonEmulatorOptions } from "./options.ts";
-import { type BranchRecord, type EndpointRecord, newId } from "./records.ts";
-import { type NeonEndpoint, renderBranch, renderEndpoint, renderProject } from "./render.ts";
+import { type BranchRecord, type EndpointRecord, type SnapshotRecord, newId } from "./records.ts";
+import { type NeonEndpoint, renderBranch, renderEndpoint, renderProject, renderSnapshot } from "./render.ts";
 import { loadRecords, saveRecords } from "./state-file.ts";
 
 /**
  * The emulated project: Neon's branches and endpoints over the backend's branches, kept in step
- * with the backend (sync), and the one lock requests and the ends of operations take turns on,
- * so each sees a consistent model.
+ * with the backend (sync), the project's snapshots (moments of a branch's history; sync drops the
+ * expired ones), and the one lock requests and the ends of operations take turns on, so each
+ * sees a consistent model.
  */
 export class EmulatorModel {
   readonly branches = new Map<string, BranchRecord>();
   readonly endpoints = new Map<string, EndpointRecord>();
+  readonly snapshots = new Map<string, SnapshotRecord>();
   /** Names an operation is about to give a branch: not adopted from the backend meanwhile. */
   readonly reserved = new Set<string>();
   readonly backend: EmulatorBackend;
@@ -40,6 +42,7 @@ export class EmulatorModel {
       const saved = loadRecords(this.options.stateFile);
       for (const branch of saved.branches) this.branches.set(branch.id, branch);
       for (const endpoint of saved.endpoints) this.endpoints.set(endpoint.id, endpoint);
+      for (const snapshot of saved.snapshots) this.snapshots.set(snapshot.id, snapshot);
     }
     await this.sync();
     const primary = [...this.branches.values()].find((b) => b.isDefault);
@@ -87,6 +90,12 @@ export class EmulatorModel {
     return [...this.branches.values()].filter((b) => b.parentId === id);
   }
 
+  snapshot(id: string): SnapshotRecord {
+    const snapshot = this.snapshots.get(id);
+    if (!snapshot) throw notFound("snapshot not found");
+    return snapshot;
+  }
+
   readWriteEndpoint(branchId: string): EndpointRecord | undefined {
     return [...this.endpoints.values()].find((e) => e.branchId === branchId);
   }
@@ -122,7 +131,9 @@ export class EmulatorModel {
   }
 
   save(): void {
-    if (this.options.stateFile) saveRecords(this.options.stateFile, this.branches.values(), this.endpoints.values());
+    if (this.options.stateFile) {
+      saveRecords(this.options.stateFile, { branches: this.branches.values(), endpoints: this.endpoints.values(), snapshots: this.snapshots.values() });
+    }
   }
 
   async ensureRunning(branch: BranchRecord): Promise<void> {
@@ -131,11 +142,11 @@ export class EmulatorModel {
     if (current?.state === "stopped") await this.backend.startBranch(branch.name);
   }
 
-  /** Adopts branches the backend has and the model lacks (made by dbctl, or before a restart), drops vanished ones. */
+  /** Adopts branches the backend has and the model lacks (made by dbctl, or before a restart), drops vanished ones and expired snapshots. */
   async sync(): Promise<void> {
     const actual = await this.backend.listBranches();
     const byName = new Map(actual.map((b) => [b.name, b]));
-    let changed = false;
+    let changed = this.dropExpiredSnapshots();
     const known = new Map([...this.branches.values()].map((b) => [b.name, b]));
     const adopted: Array<[BranchRecord, Branch]> = [];
     for (const branch of [...actual].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
@@ -184,7 +195,23 @@ export class EmulatorModel {
     if (changed) this.save();
   }
 
+  /** Neon deletes a snapshot by itself once its expires_at has passed. Its branch being gone changes nothing. */
+  dropExpiredSnapshots(now = Date.now()): boolean {
+    let dropped = false;
+    for (const snapshot of this.snapshots.values()) {
+      if (snapshot.expiresAt && Date.parse(snapshot.expiresAt) <= now) {
+        this.snapshots.delete(snapshot.id);
+        dropped = true;
+      }
+    }
+    return dropped;
+  }
+
   // ---- rendering ---------------------------------------------------------------------------------
+
+  renderSnapshot(snapshot: SnapshotRecord) {
+    return renderSnapshot(snapshot);
+  }
 
   renderBranch(branch: BranchRecord) {
     return renderBranch(branch, this.projectId);

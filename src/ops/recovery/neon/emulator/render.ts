@@ -1,5 +1,5 @@
-import type { AnnotationData, Branch, Database, Endpoint, EndpointPoolerMode, EndpointState, EndpointType, Operation, OperationAction, OperationStatus, Project, Role } from "@neondatabase/api-client";
-import { type BranchRecord, type EndpointRecord, type OperationRecord, operationStatus } from "./records.ts";
+import type { AnnotationData, Branch, Database, Endpoint, EndpointPoolerMode, EndpointState, EndpointType, Operation, OperationAction, OperationStatus, Project, Role, Snapshot } from "@neondatabase/api-client";
+import { type BranchRecord, type EndpointRecord, type OperationRecord, type SnapshotRecord, operationStatus } from "./records.ts";
 
 /**
  * How Neon's API v2 renders the emulator's records: field names and shapes are the generated
@@ -43,6 +43,19 @@ export function renderBranch(branch: BranchRecord, projectId: string): Branch {
     updated_at: neonTime(branch.updatedAt),
     ...(branch.lastResetAt && { last_reset_at: neonTime(branch.lastResetAt) }),
     init_source: "parent-data",
+  };
+}
+
+/** A manual snapshot (no LSN: the emulator's moments are timestamps; no sizes: nothing is charged). */
+export function renderSnapshot(snapshot: SnapshotRecord): Snapshot {
+  return {
+    id: snapshot.id,
+    name: snapshot.name,
+    timestamp: snapshot.timestamp,
+    source_branch_id: snapshot.sourceBranchId,
+    created_at: neonTime(snapshot.createdAt),
+    ...(snapshot.expiresAt && { expires_at: snapshot.expiresAt }),
+    manual: true,
   };
 }
 

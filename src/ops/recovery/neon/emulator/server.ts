@@ -26,14 +26,20 @@ import type { NeonEmulatorOptions } from "./options.ts";
  *   POST   /projects/{project_id}/endpoints                    {endpoint: {branch_id, type: read_write}}
  *   GET    /projects/{project_id}/operations[/{operation_id}]
  *   GET    /projects/{project_id}/connection_uri               branch_id, endpoint_id, database_name, role_name, pooled
+ *   POST   /projects/{project_id}/branches/{branch_id}/snapshot ?name, timestamp, expires_at (query parameters)
+ *   GET    /projects/{project_id}/snapshots                    newest first
+ *   DELETE /projects/{project_id}/snapshots/{snapshot_id}
  *
  * Neon's behaviour kept: changes answer at once with `operations` that report `running` (for at
  * least `operationDelayMs`) and then `finished` or `failed`; a change while an operation runs gets
  * 423 Locked; timestamps outside the history retention are refused; a restore in place keeps the
  * branch's id and compute, makes the preserved old state the branch's parent and moves the
- * branch's children to it; a branch with children (422) or the default branch cannot be deleted.
- * Not emulated: LSNs, restores from another branch, read-only computes, a pooler (pooled and direct
- * URIs are the same: the backend's instance), roles and databases beyond the configured pair.
+ * branch's children to it; a branch with children (422) or the default branch cannot be deleted;
+ * a snapshot only of a moment inside its branch's history, kept after the branch is deleted and
+ * gone once its expires_at has passed.
+ * Not emulated: LSNs, restores from another branch or from a snapshot, Neon's limits on snapshots
+ * (root branches only, 10 per project), read-only computes, a pooler (pooled and direct URIs are
+ * the same: the backend's instance), roles and databases beyond the configured pair.
  *
  * From the command line: `npm run neon:emulator` (cli.ts).
  */

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { OpsError } from "../../../errors.ts";
-import type { BranchRecord, EndpointRecord } from "./records.ts";
+import type { BranchRecord, EndpointRecord, SnapshotRecord } from "./records.ts";
 
 /**
- * Keeps the emulator's ids and Neon metadata across restarts (command-line use), so a NEON_*
- * configuration pasted into .env keeps naming the same branches. Written atomically.
+ * Keeps the emulator's ids, Neon metadata and snapshots across restarts (command-line use), so a
+ * NEON_* configuration pasted into .env keeps naming the same branches. Written atomically.
  */
 
 const date = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
@@ -25,10 +25,29 @@ const savedSchema = z.object({
     }),
   ),
   endpoints: z.array(z.object({ id: z.string(), branchId: z.string(), createdAt: date, updatedAt: date })),
+  // Files written before snapshots were emulated have none.
+  snapshots: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        sourceBranchId: z.string(),
+        timestamp: z.iso.datetime({ offset: true }),
+        createdAt: date,
+        expiresAt: z.iso.datetime({ offset: true }).optional(),
+      }),
+    )
+    .default([]),
 });
 
-export function loadRecords(file: string): { branches: BranchRecord[]; endpoints: EndpointRecord[] } {
-  if (!existsSync(file)) return { branches: [], endpoints: [] };
+export interface SavedRecords {
+  branches: BranchRecord[];
+  endpoints: EndpointRecord[];
+  snapshots: SnapshotRecord[];
+}
+
+export function loadRecords(file: string): SavedRecords {
+  if (!existsSync(file)) return { branches: [], endpoints: [], snapshots: [] };
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
@@ -43,10 +62,12 @@ export function loadRecords(file: string): { branches: BranchRecord[]; endpoints
   return {
     branches: parsed.data.branches.map((b) => ({ ...b, state: "ready" as const, busy: false })),
     endpoints: parsed.data.endpoints.map((e) => ({ ...e, state: "active" as const })),
+    snapshots: parsed.data.snapshots.map((snap) => ({ ...snap, pending: false })),
   };
 }
 
-export function saveRecords(file: string, branches: Iterable<BranchRecord>, endpoints: Iterable<EndpointRecord>): void {
+export function saveRecords(file: string, records: { [K in keyof SavedRecords]: Iterable<SavedRecords[K][number]> }): void {
+  const { branches, endpoints, snapshots } = records;
   const plain = {
     version: 1,
     branches: [...branches]
@@ -59,6 +80,7 @@ export function saveRecords(file: string, branches: Iterable<BranchRecord>, endp
         ...(b.lastResetAt && { lastResetAt: b.lastResetAt.toISOString() }),
       })),
     endpoints: [...endpoints].map(({ state: _state, ...e }) => ({ ...e, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString() })),
+    snapshots: [...snapshots].filter((snap) => !snap.pending).map(({ pending: _pending, ...snap }) => ({ ...snap, createdAt: snap.createdAt.toISOString() })),
   };
   writeFileSync(`${file}.tmp`, `${JSON.stringify(plain, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
