@@ -48,6 +48,9 @@ export interface JobDeps extends JobCapabilities {
   log?: (line: string) => void;
 }
 
+/** What a runtime hands the app for its job routes: everything but the request's database and the configuration. */
+export type JobRuntime = Omit<JobDeps, "sql" | "config">;
+
 export interface TimeBudget {
   readonly ms: number;
   /** True once the job should stop and leave the rest to its next run. */

@@ -31,8 +31,8 @@ export const manifestSchema = z.object({
     /** The tables asked for with --table (schema.name), or null for the whole database. */
     tables: z.array(z.string()).nullable(),
   }),
-  /** manual: `dbctl backup create`; pre-restore: the safety copy taken before a restore. */
-  purpose: z.enum(["manual", "pre-restore"]),
+  /** manual: `dbctl backup create`; pre-restore: the safety copy taken before a restore; scheduled: the backup job. */
+  purpose: z.enum(["manual", "pre-restore", "scheduled"]),
   environment: envObject.shape.APP_ENV.unwrap(),
   /** The source database's URL with its password masked. */
   database: z.string(),
