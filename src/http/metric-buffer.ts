@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.ts";
+import { maskUrl } from "../env.ts";
 import { writeMetrics, type RequestMetric } from "./metrics.ts";
 
 /**
@@ -19,8 +20,10 @@ export interface MetricBufferOptions {
 }
 
 export interface MetricBufferStats {
+  /** Waiting for the next batch. */
   buffered: number;
   written: number;
+  /** Not written: the buffer was full, the database failed their batch, or maintenance was on. */
   dropped: number;
 }
 
@@ -42,7 +45,8 @@ export function createMetricBuffer(db: Db, options: MetricBufferOptions = {}): M
   const queue: RequestMetric[] = [];
   let written = 0;
   let dropped = 0;
-  let droppedSinceFailure = 0;
+  /** `dropped` at the last batch written: what was lost during an outage is the difference. */
+  let droppedAtLastWrite = 0;
   let failing = false;
   let draining: Promise<void> | undefined;
 
@@ -50,18 +54,20 @@ export function createMetricBuffer(db: Db, options: MetricBufferOptions = {}): M
     while (queue.length > 0) {
       const batch = queue.splice(0, batchSize);
       try {
-        await writeMetrics(db, batch);
-        written += batch.length;
+        const count = await writeMetrics(db, batch);
+        written += count;
+        // While maintenance is on nothing is written: those are dropped too.
+        dropped += batch.length - count;
         if (failing) {
           failing = false;
-          log(`Request metrics are written again (${droppedSinceFailure} dropped while the database did not take them).`);
+          log(`Request metrics are written again (${dropped - droppedAtLastWrite} dropped while the database did not take them).`);
         }
+        droppedAtLastWrite = dropped;
       } catch (error) {
         dropped += batch.length;
-        droppedSinceFailure = failing ? droppedSinceFailure + batch.length : batch.length;
         if (!failing) {
           failing = true;
-          log(`Could not write request metrics, dropping them until the database takes them again: ${(error as Error).message.split("\n")[0]}`);
+          log(`Could not write request metrics, dropping them until the database takes them again: ${firstLine(error)}`);
         }
         // The rest waits for the next tick: a database that is down costs one attempt per tick.
         return;
@@ -83,7 +89,6 @@ export function createMetricBuffer(db: Db, options: MetricBufferOptions = {}): M
     record(metric) {
       if (queue.length >= maxBuffered) {
         dropped++;
-        if (failing) droppedSinceFailure++;
         return;
       }
       queue.push(metric);
@@ -98,4 +103,10 @@ export function createMetricBuffer(db: Db, options: MetricBufferOptions = {}): M
     },
     stats: () => ({ buffered: queue.length, written, dropped }),
   };
+}
+
+/** The error's first line, with any connection string in it masked: it goes to the console. */
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split("\n")[0] ?? "").replace(/\b(?:postgres(?:ql)?|prisma(?:\+postgres)?):\/\/\S+/g, (url) => maskUrl(url));
 }
