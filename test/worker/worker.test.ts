@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePort } from "../../src/ops/embedded/postgres.ts";
-import { createTestDatabase } from "../support/database.ts";
+import { createTestDatabase, openConnection } from "../support/database.ts";
 
 /**
  * The Worker as Cloudflare would run it: wrangler bundles src/worker.ts exactly as `wrangler
@@ -82,6 +82,23 @@ describe("the Worker in workerd", () => {
     expect((await call("/api/v1/notes/trash", { token })).body.items).toHaveLength(1);
     expect((await call("/api/v1/auth/logout", { method: "POST", token })).status).toBe(204);
     expect((await call("/api/v1/auth/me", { token })).status).toBe(401);
+
+    // Each API request's metric is written after its response (waitUntil), before its client closes.
+    const sql = await openConnection(url);
+    const recorded = async () => (await sql.query<{ r: string }>(`SELECT concat_ws(' ', method, route, status) AS r FROM "PerformanceMetric" ORDER BY 1`)).rows.map((row) => row.r);
+    await vi.waitFor(async () => expect(await recorded()).toHaveLength(8), { timeout: 10_000, interval: 100 });
+    expect(await recorded()).toEqual(
+      [
+        "POST /api/v1/auth/signup 201",
+        "POST /api/v1/projects 201",
+        "POST /api/v1/notes 201",
+        "GET /api/v1/notes 200",
+        "DELETE /api/v1/notes/:id 204",
+        "GET /api/v1/notes/trash 200",
+        "POST /api/v1/auth/logout 204",
+        "GET /api/v1/auth/me 401",
+      ].sort(),
+    );
   });
 
   it("limits logins through Cloudflare's Rate Limiting binding, and refuses an oversized body with 413 JSON", async () => {
