@@ -299,7 +299,7 @@ describe("the Neon emulator's answers satisfy @neondatabase/api-client's types",
 
   it("lets a snapshot vanish once its expires_at has passed", async () => {
     const mainId = (await api.listProjectBranches({ projectId: PROJECT })).data.branches.find((b) => b.name === "main")?.id as string;
-    const expiresAt = new Date(Date.now() + 1_000);
+    const expiresAt = new Date(Date.now() + 1_500);
     const fleeting = (await api.createSnapshot({ projectId: PROJECT, branchId: mainId, name: "fleeting", expires_at: expiresAt.toISOString() })).data;
     await finish(fleeting.operations);
     const ids = async () => expectShape(SnapshotsAnswer, (await api.listSnapshots(PROJECT)).data).snapshots.map((snap) => snap.id);

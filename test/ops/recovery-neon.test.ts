@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmulatorBackend, NeonRecoveryProvider, type NeonEmulator, startNeonEmulator } from "../../src/ops/recovery/neon/index.ts";
-import { type Branch, BranchHasChildrenError, RecoveryError } from "../../src/ops/recovery/provider.ts";
+import { type Branch, BranchHasChildrenError, RecoveryError, type Snapshot } from "../../src/ops/recovery/provider.ts";
 import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
 import { databaseNow, FAST as SHARED_FAST, hasTable, sql, values } from "./recovery-support.ts";
 import { postgresPidsUnder, stopPostgresUnder } from "./recovery-neon/processes.ts";
@@ -46,6 +46,7 @@ describe("Neon recovery through the API emulator", { timeout: 60_000 }, () => {
   let mainUrl: string;
   let mainId: string;
   let t: Date; // A written and archived, B not yet, the table still there
+  let branchSnapshot: Snapshot | undefined; // of before-disaster, which a later test deletes
   const extraEmulators: NeonEmulator[] = [];
 
   const provider = (overrides: Partial<ConstructorParameters<typeof NeonRecoveryProvider>[0]> = {}) =>
@@ -170,6 +171,88 @@ describe("Neon recovery through the API emulator", { timeout: 60_000 }, () => {
     expect(postgresPidsUnder(root)).toEqual(before.pids);
     expect(readdirSync(join(root, "branches")).sort()).toEqual(before.folders);
     expect(await values(mainUrl)).toEqual(["A", "B"]);
+  });
+
+  it("takes snapshots of now and of T (waiting for their operations), lists them newest first, and deletes one", async () => {
+    const from = emulator.requests.length;
+    const expiresAt = new Date(Date.now() + 86_400_000);
+    const startedAt = Date.now();
+    const nightly = await neon.createSnapshot("nightly", { expiresAt });
+    expect(nightly).toMatchObject({ name: "nightly", sourceBranch: "main", expiresAt });
+    expect(nightly.id).toMatch(/^snap-[a-z0-9-]+$/);
+    expect(nightly.at.getTime()).toBeGreaterThanOrEqual(startedAt);
+    const atT = await neon.createSnapshot("at-t", { at: t });
+    expect(atT).toMatchObject({ name: "at-t", sourceBranch: "main", at: t });
+    expect(atT.expiresAt).toBeUndefined();
+    branchSnapshot = await neon.createSnapshot("before-disaster-now", { branch: "before-disaster" });
+    expect(branchSnapshot.sourceBranch).toBe("before-disaster");
+
+    // Neon's request shape (query parameters, no body), then each operation polled until finished.
+    const beforeDisasterId = (await neon.listBranches()).find((b) => b.name === "before-disaster")?.id;
+    const posts = requestsTo("POST", /\/snapshot$/, from);
+    expect(posts.map((r) => [r.path, r.query, r.status])).toEqual([
+      [`/api/v2/projects/${PROJECT}/branches/${mainId}/snapshot`, { name: "nightly", expires_at: expiresAt.toISOString() }, 200],
+      [`/api/v2/projects/${PROJECT}/branches/${mainId}/snapshot`, { name: "at-t", timestamp: t.toISOString() }, 200],
+      [`/api/v2/projects/${PROJECT}/branches/${beforeDisasterId}/snapshot`, { name: "before-disaster-now" }, 200],
+    ]);
+    for (const post of posts) {
+      for (const op of (post.response as { operations: Array<{ id: string }> }).operations) {
+        const polls = requestsTo("GET", new RegExp(`/operations/${op.id}$`), from).map((r) => (r.response as { operation: { status: string } }).operation.status);
+        expect(polls.at(-1)).toBe("finished");
+      }
+    }
+
+    const listed = await neon.listSnapshots();
+    expect(listed.map((snap) => snap.name)).toEqual(["before-disaster-now", "at-t", "nightly"]);
+    expect(listed.find((snap) => snap.id === atT.id)).toEqual(atT);
+
+    await neon.deleteSnapshot(nightly.id);
+    expect((await neon.listSnapshots()).map((snap) => snap.name)).toEqual(["before-disaster-now", "at-t"]);
+    await expectRecoveryError(neon.deleteSnapshot(nightly.id), "SNAPSHOT_NOT_FOUND");
+    await expectRecoveryError(neon.deleteSnapshot("../../branches"), "SNAPSHOT_NOT_FOUND");
+    expect(requestsTo("DELETE", /\/snapshots\//, from).map((r) => [r.path, r.status])).toEqual([
+      [`/api/v2/projects/${PROJECT}/snapshots/${nightly.id}`, 200],
+      [`/api/v2/projects/${PROJECT}/snapshots/${nightly.id}`, 404],
+    ]);
+  });
+
+  it("refuses a snapshot of a moment outside the window (OUTSIDE_RESTORE_WINDOW), a past expiry or a bad name, and takes nothing", async () => {
+    const window = await neon.restoreWindow();
+    const before = { snapshots: await neon.listSnapshots(), branches: names(await neon.listBranches()), pids: postgresPidsUnder(root) };
+    const from = emulator.requests.length;
+
+    const later = new Date(Date.now() + 60 * 60_000);
+    const error = await expectRecoveryError(neon.createSnapshot("too-late", { at: later }), "OUTSIDE_RESTORE_WINDOW");
+    expect(error.message).toContain(later.toISOString());
+    await expectRecoveryError(neon.createSnapshot("too-early", { at: new Date(window.from.getTime() - 60_000) }), "OUTSIDE_RESTORE_WINDOW");
+    await expectRecoveryError(neon.createSnapshot("not-a-date", { at: new Date(Number.NaN) }), "OUTSIDE_RESTORE_WINDOW");
+    await expectRecoveryError(neon.createSnapshot("expired", { expiresAt: new Date(Date.now() - 1_000) }), "INVALID_SNAPSHOT");
+    await expectRecoveryError(neon.createSnapshot(" ", {}), "INVALID_SNAPSHOT");
+    await expectRecoveryError(neon.createSnapshot("two\nlines", {}), "INVALID_SNAPSHOT");
+    await expectRecoveryError(neon.createSnapshot("of-nothing", { branch: "nope" }), "BRANCH_NOT_FOUND");
+    // Those never reached the API.
+    expect(requestsTo("POST", /./, from)).toEqual([]);
+
+    // Inside the project's retention but before any history the backend keeps: the API refuses it.
+    const beforeHistory = new Date((await self.restoreWindow()).from.getTime() - 5_000);
+    expect(beforeHistory.getTime()).toBeGreaterThan(window.from.getTime());
+    const refused = await expectRecoveryError(neon.createSnapshot("before-history", { at: beforeHistory }), "OUTSIDE_RESTORE_WINDOW");
+    expect(refused.details?.reason).toMatch(/oldest history/);
+    expect(requestsTo("POST", /\/snapshot$/, from).map((r) => r.status)).toEqual([400]);
+
+    expect(await neon.listSnapshots()).toEqual(before.snapshots);
+    expect(names(await neon.listBranches())).toEqual(before.branches);
+    expect(postgresPidsUnder(root)).toEqual(before.pids);
+  });
+
+  it("lets a snapshot vanish from the list once its expiry has passed", async () => {
+    const expiresAt = new Date(Date.now() + 1_500);
+    const brief = await neon.createSnapshot("brief", { expiresAt });
+    expect(brief.expiresAt).toEqual(expiresAt);
+    expect((await neon.listSnapshots()).map((snap) => snap.id)).toContain(brief.id);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt.getTime() - Date.now()) + 50));
+    expect((await neon.listSnapshots()).map((snap) => snap.id)).not.toContain(brief.id);
+    await expectRecoveryError(neon.deleteSnapshot(brief.id), "SNAPSHOT_NOT_FOUND");
   });
 
   it("retries while another operation runs (423), and maps a name taken meanwhile (409) to BRANCH_EXISTS", async () => {
@@ -302,10 +385,14 @@ describe("Neon recovery through the API emulator", { timeout: 60_000 }, () => {
 
     const headDir = join(root, "branches", "before-disaster");
     expect(existsSync(headDir)).toBe(true);
+    const beforeDisasterId = (await neon.listBranches()).find((b) => b.name === "before-disaster")?.id;
     await neon.deleteBranch("before-disaster");
     expect(names(await neon.listBranches())).not.toContain("before-disaster");
     expect(names(await self.listBranches())).not.toContain("before-disaster");
     expect(existsSync(headDir)).toBe(false);
+    // Its snapshot stays, as on Neon, naming the deleted branch by its id.
+    const kept = (await neon.listSnapshots()).find((snap) => snap.id === branchSnapshot?.id);
+    expect(kept).toEqual({ ...branchSnapshot, sourceBranch: beforeDisasterId });
 
     await expectRecoveryError(neon.deleteBranch("before-disaster"), "BRANCH_NOT_FOUND");
     await expectRecoveryError(neon.deleteBranch("main"), "BRANCH_IS_PRIMARY");
@@ -320,6 +407,8 @@ describe("Neon recovery through the API emulator", { timeout: 60_000 }, () => {
   });
 
   it("says clearly when the API key is refused or the API cannot be reached, and changes nothing", async () => {
+    const snapshotsBefore = await neon.listSnapshots();
+    const existingSnapshot = snapshotsBefore[0]?.id as string;
     const from = emulator.requests.length;
     const wrong = provider({ apiKey: WRONG_KEY });
     const refused = await expectRecoveryError(wrong.listBranches(), "RECOVERY_SETUP");
@@ -328,8 +417,12 @@ describe("Neon recovery through the API emulator", { timeout: 60_000 }, () => {
     expect(refused.message).toContain("NEON_API_KEY");
     await expectRecoveryError(wrong.createBranch("sneaky", { at: t }), "RECOVERY_SETUP");
     await expectRecoveryError(wrong.restoreBranch("main", { at: t, preserveUnderName: "sneaky" }), "RECOVERY_SETUP");
+    await expectRecoveryError(wrong.createSnapshot("sneaky"), "RECOVERY_SETUP");
+    await expectRecoveryError(wrong.listSnapshots(), "RECOVERY_SETUP");
+    await expectRecoveryError(wrong.deleteSnapshot(existingSnapshot), "RECOVERY_SETUP");
     expect(emulator.requests.slice(from).every((r) => r.status === 401)).toBe(true);
     expect(names(await neon.listBranches())).toEqual(["main", "main-before-restore"]);
+    expect(await neon.listSnapshots()).toEqual(snapshotsBefore);
 
     const closedPort = await new Promise<number>((done) => {
       const probe = createServer().listen(0, "127.0.0.1", () => {
