@@ -15,6 +15,7 @@ import { requestMetrics, type MetricsSink } from "./http/metrics.ts";
 import { allowedMethods } from "./http/method-not-allowed.ts";
 import { createRouter } from "./http/openapi.ts";
 import { authRateLimits, type AuthRateLimitBindings } from "./http/rate-limit.ts";
+import type { JobRuntime } from "./jobs/types.ts";
 import { dbReportRoutes } from "./routes/admin/db.ts";
 import { errorLogRoutes } from "./routes/admin/errors.ts";
 import { maintenanceRoutes } from "./routes/admin/maintenance.ts";
@@ -41,6 +42,8 @@ export interface AppDeps {
   rateLimits?: AuthRateLimitBindings;
   /** Where API requests' PerformanceMetric records go (Node: a batching buffer; Workers: waitUntil); none: nothing is recorded. */
   metrics?: MetricsSink;
+  /** What this runtime offers the jobs run over HTTP (recovery, backups, directUrl, clock, fetch, log); none: only jobs that need nothing run. */
+  jobs?: JobRuntime;
 }
 
 /** A client's own id for a request: kept apart from ours, echoed back, never trusted as unique. */
