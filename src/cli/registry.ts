@@ -19,18 +19,21 @@ import { backupList } from "./commands/backup-list.ts";
 import { backupVerify } from "./commands/backup-verify.ts";
 import { backupPrune } from "./commands/backup-prune.ts";
 import { backupRestore } from "./commands/backup-restore.ts";
+import { dbConnections } from "./commands/db-connections.ts";
+import { dbSlowQueries } from "./commands/db-slow-queries.ts";
 
 /**
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune];
+export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
   maintenance: "The disaster recovery plan's switch: pause API writes while reads keep working.",
   recovery: "Point-in-time recovery (Neon branches, or WAL archive + base backups self-hosted): window, branch, verify, promote, drill, delete, prune.",
   migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
+  db: "The database guide's reports: connections by state (pg_stat_activity), slowest statements (pg_stat_statements).",
 };
 
 export type Resolved =

@@ -7,7 +7,7 @@ import type { SqlClient } from "../sql.ts";
  * the extension (not created in this database, or its library not preloaded) the answer says
  * so and how to enable it, instead of failing. Statement text is normalised by the extension
  * (constants become $1, $2, ...), except in utility statements: passwords and connection strings
- * are masked before they leave, and long text is cut.
+ * are masked before they leave, and long text is cut. The report's own statements are left out.
  */
 export const SLOW_QUERIES_DEFAULT_LIMIT = 10;
 export const SLOW_QUERIES_MAX_LIMIT = 100;
@@ -29,12 +29,14 @@ export type SlowQueriesReport =
 
 const EXTENSION = "pg_stat_statements";
 const CREATE = `CREATE EXTENSION IF NOT EXISTS ${EXTENSION};`;
+/** pg_stat_statements keeps a statement's leading comment: the report's own statements carry this one, and it leaves them out. */
+const OWN = "/* slow-queries report */";
 
 export async function slowQueriesReport(db: SqlClient, options: { limit?: number } = {}): Promise<SlowQueriesReport> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? SLOW_QUERIES_DEFAULT_LIMIT), 1), SLOW_QUERIES_MAX_LIMIT);
   // pg_settings hides shared_preload_libraries from roles that may not read it: null is "unknown".
   const { rows: info } = await db.query<{ database: string; schema: string | null; preload: string | null }>(
-    `SELECT current_database() AS database,
+    `${OWN} SELECT current_database() AS database,
             (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1) AS schema,
             (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') AS preload`,
     [EXTENSION],
@@ -51,7 +53,7 @@ export async function slowQueriesReport(db: SqlClient, options: { limit?: number
 
   const view = `${schema}.${EXTENSION}`;
   const { rows: columns } = await db.query<{ name: string }>(
-    `SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname IN ('mean_exec_time', 'mean_time') AND NOT attisdropped`,
+    `${OWN} SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname IN ('mean_exec_time', 'mean_time') AND NOT attisdropped`,
     [view],
   );
   const modern = columns.some((c) => c.name === "mean_exec_time");
@@ -59,12 +61,12 @@ export async function slowQueriesReport(db: SqlClient, options: { limit?: number
   const total = modern ? "total_exec_time" : "total_time";
   try {
     const { rows } = await db.query<{ query: string | null; calls: number; mean_ms: number; total_ms: number; rows: number }>(
-      `SELECT s.query, s.calls::float8 AS calls, s.${mean}::float8 AS mean_ms, s.${total}::float8 AS total_ms, s.rows::float8 AS rows
+      `${OWN} SELECT s.query, s.calls::float8 AS calls, s.${mean}::float8 AS mean_ms, s.${total}::float8 AS total_ms, s.rows::float8 AS rows
        FROM ${view} s
-       WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND s.query NOT LIKE $2
        ORDER BY s.${mean} DESC, s.calls DESC
        LIMIT $1`,
-      [limit],
+      [limit, `${OWN}%`],
     );
     return {
       available: true,

@@ -98,6 +98,12 @@ describe("admin db slow-queries", () => {
     expect(ours?.totalMs).toBeGreaterThanOrEqual(ours?.meanMs ?? Infinity);
     const means = body.statements.map((s) => s.meanMs);
     expect(means).toEqual([...means].sort((a, b) => b - a));
+    // The report's own statements (asked twice now) are not among them.
+    await t.request("GET", "/api/v1/admin/db/slow-queries", { token: admin.token });
+    const again = await t.request("GET", "/api/v1/admin/db/slow-queries?limit=100", { token: admin.token });
+    expect(again.body.statements.filter((s: { query: string }) => /pg_stat_statements|pg_extension|pg_attribute/.test(s.query))).toEqual([
+      expect.objectContaining({ query: "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" }),
+    ]);
   });
 
   it("honours the limit and defaults to 10", async () => {
