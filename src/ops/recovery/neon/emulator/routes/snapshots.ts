@@ -10,9 +10,9 @@ import { BranchParams, NeonId, ProjectParams, Timestamp, emulatorRouter, neonJso
 
 /**
  * Neon's snapshots (Beta in Neon's API): take one of a branch at a moment of its history, list the
- * project's, delete one. A snapshot here is a record of (branch, moment) checked against the
- * branch's history the way a branch at a timestamp is (history.ts), with the backend's WAL
- * archived up to that moment while its operation runs, so the backend holds what it points at.
+ * project's, delete one. A snapshot here is a record of (branch, moment): a timestamp is checked
+ * against the branch's history the way a branch at a timestamp is (history.ts), and the backend's
+ * WAL is archived up to the moment while its operation runs, so the backend holds what it points at.
  * It outlives its branch, as on Neon, and is gone once its expires_at has passed (model.sync).
  * Restoring from a snapshot is not emulated.
  */
@@ -46,15 +46,17 @@ export function snapshotRoutes(model: EmulatorModel, operations: OperationRunner
         if (branch.state !== "ready") throw badRequest(`branch ${branch.id} is not ready`);
         const now = new Date();
         if (query.expires_at && Date.parse(query.expires_at) <= now.getTime()) throw badRequest(`expires_at ${query.expires_at} has already passed`);
-        const at = query.timestamp === undefined ? now : new Date(query.timestamp);
-        await assertInHistory(model, "timestamp", at, branch);
+        // The head (no timestamp) is always there, as for a branch of the head: even before the
+        // backend has any history to restore a moment from.
+        const at = query.timestamp === undefined ? undefined : new Date(query.timestamp);
+        if (at) await assertInHistory(model, "timestamp", at, branch);
 
         const id = newId("snap");
         const snapshot: SnapshotRecord = {
           id,
           name: query.name ?? id,
           sourceBranchId: branch.id,
-          timestamp: at.toISOString(),
+          timestamp: (at ?? now).toISOString(),
           createdAt: now,
           ...(query.expires_at && { expiresAt: new Date(query.expires_at).toISOString() }),
           pending: true,
@@ -63,7 +65,11 @@ export function snapshotRoutes(model: EmulatorModel, operations: OperationRunner
         const ops = [operations.create("create_timeline", branch.id)];
         operations.run(
           ops,
-          () => reachable(model, branch, at),
+          // Into the backend's WAL archive: what the moment holds (all committed so far, for the head).
+          async () => {
+            if (at) await reachable(model, branch, at);
+            else await model.backend.archiveCurrentWal?.(branch.name).catch(() => undefined);
+          },
           (ok) => {
             if (ok) snapshot.pending = false;
             else model.snapshots.delete(id);
