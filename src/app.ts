@@ -18,9 +18,11 @@ import { authRateLimits, type AuthRateLimitBindings } from "./http/rate-limit.ts
 import type { JobRuntime } from "./jobs/types.ts";
 import { dbReportRoutes } from "./routes/admin/db.ts";
 import { errorLogRoutes } from "./routes/admin/errors.ts";
+import { jobRoutes } from "./routes/admin/jobs.ts";
 import { maintenanceRoutes } from "./routes/admin/maintenance.ts";
 import { metricsRoutes } from "./routes/admin/metrics.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { cronRoutes } from "./routes/cron.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { noteRoutes } from "./routes/notes.ts";
@@ -109,6 +111,8 @@ export function createApp(deps: AppDeps) {
     .route("/api/v1/admin/db", dbReportRoutes)
     .route("/api/v1/admin/maintenance", maintenanceRoutes)
     .route("/api/v1/admin/metrics", metricsRoutes)
+    .route("/api/v1/admin/jobs", jobRoutes(deps.jobs))
+    .route("/api/cron", cronRoutes(deps.jobs))
     .route("/api/v1/docs", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", {
