@@ -120,6 +120,8 @@ export const envObject = z.object({
   PITR_MAX_LAG_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   /** The weekly drill restores the state of this many minutes ago into a throwaway branch. */
   DRILL_MINUTES_AGO: z.coerce.number().int().min(0).max(7 * 24 * 60).default(5),
+  /** Neon keeps at most this many manual snapshots per project (10 on paid plans, 1 on Free); the backup job stays under it. */
+  BACKUP_SNAPSHOT_LIMIT: z.coerce.number().int().min(1).max(1_000).default(10),
   /** backup-check fails when the newest verified backup or snapshot is older than this. */
   BACKUP_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 60).default(26),
   /** Neon recovery (branches, restores): an API key of the account or organization owning the project. */

@@ -45,22 +45,23 @@ export async function backup(ctx: JobContext): Promise<JobResult> {
   }
   if (snapshots) {
     const days = retentionDays(ctx);
+    // Room first: Neon keeps at most BACKUP_SNAPSHOT_LIMIT manual snapshots per project (10; 1 on
+    // its free plan). The newest of ours is never deleted before the new one exists.
+    const pruned = await pruneSnapshots(snapshots, { days, keep: Math.max(1, ctx.config.BACKUP_SNAPSHOT_LIMIT - 1), now: ctx.clock.now() });
     const snapshot = await (snapshots.createSnapshot as NonNullable<RecoveryProvider["createSnapshot"]>)(`${SNAPSHOT_PREFIX}${stamp(ctx.startedAt)}`, {
       ...(days !== null && { expiresAt: new Date(ctx.startedAt.getTime() + days * DAY_MS) }),
     });
-    const pruned = await pruneSnapshots(snapshots, days, ctx.clock.now());
     detail.snapshot = { id: snapshot.id, name: snapshot.name, at: snapshot.at.toISOString(), pruned };
   }
   return problems.length ? { outcome: "failed", error: `${problems.join("; ")}.`, detail } : { outcome: "succeeded", detail };
 }
 
-/** Deletes our snapshots older than the retention; the newest one always stays. */
-async function pruneSnapshots(provider: RecoveryProvider, days: number | null, now: Date): Promise<string[]> {
-  if (days === null) return [];
+/** Deletes our snapshots older than the retention, and the oldest beyond `keep`; the newest one always stays. */
+async function pruneSnapshots(provider: RecoveryProvider, policy: { days: number | null; keep: number; now: Date }): Promise<string[]> {
   const ours = (await (provider.listSnapshots as NonNullable<RecoveryProvider["listSnapshots"]>)())
     .filter((s) => s.name.startsWith(SNAPSHOT_PREFIX))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-  const doomed = ours.slice(1).filter((s) => now.getTime() - s.createdAt.getTime() > days * DAY_MS);
+  const doomed = ours.filter((s, i) => i > 0 && (i >= policy.keep || (policy.days !== null && policy.now.getTime() - s.createdAt.getTime() > policy.days * DAY_MS)));
   for (const snapshot of doomed) await (provider.deleteSnapshot as NonNullable<RecoveryProvider["deleteSnapshot"]>)(snapshot.id);
   return doomed.map((s) => s.name);
 }

@@ -6,7 +6,7 @@ import { backupCheckJob, backupJob } from "../../src/jobs/backup-jobs.ts";
 import { backupStore } from "../../src/jobs/node-capabilities.ts";
 import { schedules } from "../../src/jobs/registry.ts";
 import { runJob } from "../../src/jobs/runner.ts";
-import type { JobDeps } from "../../src/jobs/types.ts";
+import type { JobDeps, JobRunRecord } from "../../src/jobs/types.ts";
 import { readManifest } from "../../src/ops/backup/manifest.ts";
 import type { Connection } from "../../src/ops/sql.ts";
 import { createTestDatabase, openConnection } from "../support/database.ts";
@@ -52,7 +52,7 @@ describe("backup", { timeout: 120_000 }, () => {
   it("production: each daily dump is verified by a restore, and dumps older than 30 days go", async () => {
     const folder = join(dir, "production");
     const ages = [35, 31, 29, 1, 0];
-    const runs = [];
+    const runs: JobRunRecord[] = [];
     for (const age of ages) runs.push(await runJob(backupJob, deps("production", folder, new Date(NOW.getTime() - age * DAY)), { trigger: "cli" }));
     for (const run of runs) expect(run.outcome, run.error ?? "").toBe("succeeded");
 
@@ -75,7 +75,7 @@ describe("backup", { timeout: 120_000 }, () => {
 
   it("staging keeps 7 days", async () => {
     const folder = join(dir, "staging");
-    const runs = [];
+    const runs: JobRunRecord[] = [];
     for (const age of [9, 8, 6, 0]) runs.push(await runJob(backupJob, deps("staging", folder, new Date(NOW.getTime() - age * DAY)), { trigger: "cli" }));
     expect(runs.map((r) => r.outcome)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
     expect(dumps(folder)).toHaveLength(2);
