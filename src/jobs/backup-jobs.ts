@@ -23,7 +23,8 @@ async function snapshotProvider(ctx: JobContext): Promise<RecoveryProvider | und
   return recovery.createSnapshot && recovery.listSnapshots ? recovery : undefined;
 }
 
-const stamp = (date: Date) => date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
+/** backup-20310301T020000.000Z: sorts as it was taken, and two runs in one second do not share a name. */
+const stamp = (date: Date) => date.toISOString().replace(/[-:]/g, "");
 
 function retentionDays(ctx: JobContext): number | null {
   return retentionPolicy(ctx.config.APP_ENV, ctx.config.BACKUP_RETENTION_DAYS).retentionDays;
