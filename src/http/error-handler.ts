@@ -4,6 +4,7 @@ import { classifyDatabaseError, type DatabaseFailure } from "../db/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { ApiError, errorBody, humanize, STATUS_CODES } from "./errors.ts";
 import { recordError } from "./error-log.ts";
+import { routePattern } from "./route-pattern.ts";
 
 /** Seconds a client should wait before retrying when the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -31,7 +32,7 @@ export function renderError(error: unknown, c: Context<AppEnv>, background?: (wo
   const occurrence = {
     error,
     method: c.req.method,
-    route: c.req.routePath,
+    route: routePattern(c),
     status: 500,
     userId: c.get("user")?.id,
     requestId: c.var.requestId,

@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { matchedRoutes } from "hono/route";
-import { METHOD_NAME_ALL } from "hono/router";
 import type { Db } from "../db/client.ts";
 import type { AppEnv } from "./context.ts";
+import { routePattern } from "./route-pattern.ts";
 
 /**
  * Request telemetry: every sampled API request becomes one PerformanceMetric row (route pattern,
@@ -12,7 +11,7 @@ import type { AppEnv } from "./context.ts";
  * flushed in batches; Workers: ctx.waitUntil), so a read keeps its two-statement budget.
  */
 export interface RequestMetric {
-  /** The route pattern (`/api/v1/notes/:id`), never the path with its ids; UNMATCHED_ROUTE otherwise. */
+  /** The route pattern (`/api/v1/notes/:id`), never the path with its ids; UNMATCHED_ROUTE (route-pattern.ts) otherwise. */
   route: string;
   method: string;
   status: number;
@@ -23,24 +22,6 @@ export interface RequestMetric {
 
 /** Takes a finished request's metric; it must not throw, and must not make the request wait. */
 export type MetricsSink = (metric: RequestMetric, c: Context<AppEnv>) => void;
-
-/** The label of requests no route answers (404, 405, preflights): a raw path would be unbounded. */
-export const UNMATCHED_ROUTE = "(unmatched)";
-
-/**
- * The pattern of the route that answered. Hono records which of the matched handlers ran last
- * (`routeIndex`): a route's handler or its own middleware (auth) carry the route's pattern; when
- * an app-wide middleware answered instead (maintenance 503, body limit 413), the request still
- * belongs to the first route it was on its way to. App-wide middleware is registered for every
- * method (`use`), a route for its own.
- */
-export function routePattern(c: Context<AppEnv>): string {
-  const routes = matchedRoutes(c);
-  const answered = routes[c.req.routeIndex];
-  if (answered && answered.method !== METHOD_NAME_ALL) return answered.path;
-  const headedTo = routes.slice(c.req.routeIndex + 1).find((route) => route.method !== METHOD_NAME_ALL);
-  return headedTo?.path ?? UNMATCHED_ROUTE;
-}
 
 /**
  * Measures each request and hands its metric to the sink, for a share `sampleRate` of requests
