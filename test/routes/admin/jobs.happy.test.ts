@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { JOBS, schedules } from "../../../src/jobs/registry.ts";
 import type { BackupStore } from "../../../src/jobs/types.ts";
-import { createTestApp } from "../../support/app.ts";
+import { createTestApp, json } from "../../support/app.ts";
 
 /**
  * The admin jobs API on the real app: the registry as this deployment schedules it, what this
@@ -33,9 +33,7 @@ async function expiredSession(userId: string): Promise<string> {
 
 describe("admin jobs", () => {
   it("lists every job of the registry with its schedule here, whether it can run, and no runs yet", async () => {
-    const res = await t.client.api.v1.admin.jobs.$get({ query: {} }, t.as(admin.token));
-    expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(t.client.api.v1.admin.jobs.$get({ query: {} }, t.as(admin.token)), 200);
     const expected = schedules(t.config).map(({ job, schedule }) => ({ name: job.name, description: job.description, schedule }));
     expect(body.jobs.map(({ name, description, schedule }) => ({ name, description, schedule }))).toEqual(expected);
     expect(body.jobs.map((job) => job.name)).toEqual(JOBS.map((job) => job.name));
@@ -57,9 +55,7 @@ describe("admin jobs", () => {
     const old = await t.db.errorLog.create({ data: { fingerprint: "old", message: "old", resolved: true, lastSeenAt: new Date(Date.now() - 91 * DAY) }, select: { id: true } });
     const open = await t.db.errorLog.create({ data: { fingerprint: "open", message: "open", resolved: false, lastSeenAt: new Date(Date.now() - 91 * DAY) }, select: { id: true } });
 
-    const res = await t.client.api.v1.admin.jobs[":name"].run.$post({ param: { name: "retention" } }, t.as(admin.token));
-    expect(res.status).toBe(200);
-    const run = await res.json();
+    const run = await json(t.client.api.v1.admin.jobs[":name"].run.$post({ param: { name: "retention" } }, t.as(admin.token)), 200);
     expect(run).toMatchObject({ id: expect.any(String), job: "retention", trigger: "http", outcome: "succeeded", error: null });
     expect(run.rows).toMatchObject({ Session: 1, ErrorLog: 1, PerformanceMetric: 0, Note: 0, Project: 0, JobRun: 0 });
     expect(new Date(run.finishedAt as string).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
