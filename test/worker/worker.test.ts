@@ -55,7 +55,7 @@ function startWorker(bindings: Record<string, string>, ratelimits?: Record<strin
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
-  return call;
+  return Object.assign(call, { mf });
 }
 
 describe("the Worker in workerd", () => {
@@ -136,6 +136,28 @@ describe("the Worker in workerd", () => {
     const res = await call("/api/v1/notes");
     expect(res.status).toBe(500);
     expect(res.body.error).toMatchObject({ code: "MISCONFIGURED", message: expect.stringContaining("DATABASE_URL") });
+  });
+
+  it("runs the jobs of a cron trigger: retention's cron deletes an expired session and records a schedule run; a job it cannot run is passed over", async () => {
+    const { url } = await createTestDatabase();
+    const sql = await openConnection(url);
+    await sql.query(`INSERT INTO "User" (id, email, "passwordHash", "updatedAt") VALUES ('u1', 'cron@example.com', 'x', now())`);
+    await sql.query(`INSERT INTO "Session" (id, "userId", "tokenHash", "expiresAt") VALUES ('gone', 'u1', 'a', now() - interval '1 hour'), ('kept', 'u1', 'b', now() + interval '1 hour')`);
+    // pitr-check needs a recovery provider, which a Worker does not have: scheduled beside retention, it is logged, not thrown.
+    const { mf } = startWorker({ DATABASE_URL: url, JOB_SCHEDULES: "pitr-check=15 * * * *" });
+    const worker = await mf.getWorker();
+
+    const result = await worker.scheduled({ cron: "15 * * * *", scheduledTime: new Date() });
+    expect(result.outcome).toBe("ok");
+    const runs = async () => (await sql.query<{ job: string; trigger: string; outcome: string | null; rows: Record<string, number> | null }>(`SELECT job, "trigger", outcome::text AS outcome, "rows" FROM "JobRun"`)).rows;
+    await vi.waitFor(async () => expect((await runs())[0]?.outcome).toBeTruthy(), { timeout: 10_000, interval: 100 });
+    expect(await runs()).toEqual([{ job: "retention", trigger: "schedule", outcome: "succeeded", rows: expect.objectContaining({ Session: 1 }) }]);
+    expect((await sql.query<{ id: string }>(`SELECT id FROM "Session" ORDER BY id`)).rows).toEqual([{ id: "kept" }]);
+    expect((await sql.query(`SELECT 1 FROM "JobLease"`)).rows).toEqual([]);
+
+    // A cron no job is scheduled at runs nothing.
+    expect((await worker.scheduled({ cron: "0 0 1 1 *", scheduledTime: new Date() })).outcome).toBe("ok");
+    expect(await runs()).toHaveLength(1);
   });
 
   it("refuses invalid configuration, naming the variable", async () => {
