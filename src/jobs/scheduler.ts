@@ -97,7 +97,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
 /** One line per run: the job, how it ended, the rows it touched or why it failed. */
 export function describeRun(run: JobRunRecord): string {
-  const touched = Object.entries(run.rows ?? {}).filter(([, n]) => n > 0);
+  // By name: jsonb keeps its keys in an order of its own.
+  const touched = Object.entries(run.rows ?? {}).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b));
   const rows = run.rows ? ` rows ${touched.length ? touched.map(([table, n]) => `${table}=${n}`).join(" ") : "none"}` : "";
   return `${run.job}: ${run.outcome ?? "unfinished"}${rows}${run.error ? `: ${run.error}` : ""} (run ${run.id})`;
 }

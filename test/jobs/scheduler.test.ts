@@ -129,7 +129,8 @@ describe("npm start's scheduler", () => {
     const unrecordable: JobDefinition = { name: "unrecordable", description: "its runs cannot be written", schedule: "0 0 * * *", needs: [], run: async () => ({ outcome: "succeeded" }) };
     // As a database that is down answers: every statement about this job throws.
     const flaky: SqlClient = {
-      query: (text, params) => (params?.includes("unrecordable") ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })) : sql.query(text, params)) as ReturnType<SqlClient["query"]>,
+      query: <R extends object>(text: string, params?: unknown[]) =>
+        params?.includes("unrecordable") ? Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })) : sql.query<R>(text, params),
     };
     const lines: string[] = [];
     start({
