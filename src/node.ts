@@ -3,11 +3,15 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import WebSocket from "ws";
 import { createApp } from "./app.ts";
 import { createDb, dbOptions } from "./db/client.ts";
+import { sqlClientOf } from "./db/sql-client.ts";
 import { isAccelerateUrl } from "./db/url.ts";
 import { withEnvFile } from "./env-file.ts";
-import { ConfigError, loadEnv, maskUrl } from "./env.ts";
+import { ConfigError, loadEnv, maskUrl, type Env } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { createMetricBuffer } from "./http/metric-buffer.ts";
+import { nodeCapabilities } from "./jobs/node-capabilities.ts";
+import { ScheduleError, schedules } from "./jobs/registry.ts";
+import { startScheduler, type Scheduler } from "./jobs/scheduler.ts";
 import { recordLocalDatabase } from "./ops/embedded/local-database.ts";
 import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
 import { ensureStatementStats, withStatementStats } from "./ops/embedded/statement-stats.ts";
@@ -31,7 +35,9 @@ const EMBEDDED_DB = "app";
 const MIGRATIONS_DIR = "prisma/migrations";
 
 async function main() {
-  const config = loadEnv(withEnvFile(process.env, process.cwd()));
+  const env = withEnvFile(process.env, process.cwd());
+  const config = loadEnv(env);
+  const jobSchedules = config.JOBS_ENABLED ? readSchedules(config) : [];
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   let directUrl = config.DIRECT_URL ?? config.DATABASE_URL;
@@ -57,7 +63,10 @@ async function main() {
   // Request metrics are written in batches off the request path; what is buffered is written on stop.
   const metrics = createMetricBuffer(db, { log });
 
+  let scheduler: Scheduler | undefined;
   const stop = async (code: number) => {
+    // Runs in progress finish (bounded) while their database is still there.
+    await scheduler?.stop();
     await metrics.stop();
     await db.$disconnect().catch(() => {});
     if (embedded) {
@@ -88,13 +97,21 @@ async function main() {
     await stop(1);
   }
 
-  const app = createApp({ config, db: () => db, clientAddress: (c) => getConnInfo(c).remote.address, metrics: metrics.record });
+  // What jobs get beyond the database: pg_dump backups, the recovery provider (Neon's, or the archive set up above), the direct URL.
+  const jobRuntime = directUrl && !isAccelerateUrl(directUrl) ? nodeCapabilities({ config, env, directUrl, cwd: process.cwd(), onProgress: log }) : {};
+  const app = createApp({ config, db: () => db, clientAddress: (c) => getConnInfo(c).remote.address, metrics: metrics.record, jobs: { ...jobRuntime, log } });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const url = `http://${info.address === "127.0.0.1" || info.address === "::1" ? "localhost" : info.address}:${info.port}`;
     log("");
     log(`API ready at ${url}  (docs: ${url}/api/v1/docs)`);
     log(`Database: ${maskUrl(databaseUrl as string)}${embedded ? " (embedded)" : ""}`);
     if (embedded) log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+    if (config.JOBS_ENABLED) {
+      // One line per run from the scheduler itself; the jobs' own progress lines stay out of the log.
+      scheduler = startScheduler({ schedules: jobSchedules, deps: { sql: sqlClientOf(db), config, ...jobRuntime }, log });
+      log(`Jobs: ${scheduler.scheduled.map((j) => `${j.job} ${j.schedule}`).join(", ") || "none scheduled"}`);
+      for (const j of scheduler.unavailable) log(`warning: job ${j.job} (${j.schedule}) is not scheduled: it needs ${j.needs}.`);
+    } else log("Jobs: not scheduled here (JOBS_ENABLED=false).");
     log("Press Ctrl-C to stop.");
   });
   server.on("error", async (error: NodeJS.ErrnoException) => {
@@ -144,6 +161,16 @@ async function reportPending(url: string) {
     if (status.pending.length) log(`warning: ${status.pending.length} pending migration(s); run \`npx dbctl migrate deploy\`.`);
   } finally {
     await conn.close();
+  }
+}
+
+/** A JOB_SCHEDULES typo stops npm start, as any bad setting does, instead of a job never running. */
+function readSchedules(config: Env) {
+  try {
+    return schedules(config);
+  } catch (error) {
+    if (error instanceof ScheduleError) throw new ConfigError(error.message);
+    throw error;
   }
 }
 
