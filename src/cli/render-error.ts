@@ -1,5 +1,6 @@
-import { ConfigError, maskUrl } from "../env.ts";
+import { ConfigError } from "../env.ts";
 import { OpsError } from "../ops/errors.ts";
+import { redact } from "../ops/redact.ts";
 import { sentence } from "../ops/text.ts";
 import { CliError } from "./command.ts";
 
@@ -50,34 +51,3 @@ function classify(error: unknown): RenderedError {
 const withDetails = (rendered: RenderedError, details: Record<string, unknown> | undefined): RenderedError => (details ? { ...rendered, details } : rendered);
 
 /** Replaces each URL by its masked form, then any password or key it holds wherever it appears alone. */
-export function redact(text: string, urls: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const url of urls) {
-    if (!url) continue;
-    out = out.split(url).join(maskUrl(url));
-    for (const secret of secretsOf(url)) out = out.split(secret).join("****");
-  }
-  return out;
-}
-
-function secretsOf(url: string): string[] {
-  try {
-    const parsed = new URL(url);
-    // A password equal to the user name (postgres:postgres) is no secret, and hiding it would
-    // blank out every "postgres" in the message.
-    const secrets = parsed.password === parsed.username ? [] : [parsed.password, safeDecode(parsed.password)];
-    for (const [key, value] of parsed.searchParams) if (/key|password|secret|token/i.test(key)) secrets.push(value);
-    // Very short "secrets" would blank out ordinary words; they are not worth hiding that way.
-    return [...new Set(secrets)].filter((s) => s.length >= 4);
-  } catch {
-    return [];
-  }
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}

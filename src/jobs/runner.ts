@@ -1,5 +1,6 @@
 import { alertFor, sendAlert, type AlertDelivery } from "./alerts.ts";
 import { finishRun, insertFinishedRun, insertRun, previousHealth } from "./history.ts";
+import { redact } from "../ops/redact.ts";
 import { acquireLease, releaseLease } from "./lease.ts";
 import { systemClock, type Capability, type JobContext, type JobDefinition, type JobDeps, type JobResult, type JobRunRecord, type Trigger } from "./types.ts";
 
@@ -89,7 +90,10 @@ export async function runJob(job: JobDefinition, deps: JobDeps, options: RunOpti
     } catch (error) {
       result = { outcome: "failed", error: (error as Error).message || String(error) };
     }
-    const end = { finishedAt: clock.now(), outcome: result.outcome, rows: result.rows ?? null, error: result.error ?? null };
+    // The error goes into JobRun, ErrorLog and a webhook: no connection string or key survives.
+    const { config } = deps;
+    const error = result.error === undefined ? null : redact(result.error, [config.DATABASE_URL, config.DIRECT_URL, deps.directUrl], [config.NEON_API_KEY, config.CRON_SECRET]);
+    const end = { finishedAt: clock.now(), outcome: result.outcome, rows: result.rows ?? null, error };
     // Decided and sent before the run is written, so the run records whether its alert went out.
     const kind = alertFor(end, await previousHealth(deps.sql, job.name, id));
     const alert = kind
