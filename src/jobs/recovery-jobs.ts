@@ -62,16 +62,12 @@ export async function checkPitr(ctx: JobContext): Promise<JobResult> {
 
 export async function drill(ctx: JobContext): Promise<JobResult> {
   const recovery = await provider(ctx);
-  const now = ctx.startedAt;
-  // A history younger than the drill's minutes is drilled at its oldest moment, not skipped.
-  const window = await recovery.restoreWindow();
-  const available = Math.floor((now.getTime() - window.from.getTime()) / MINUTE_MS);
-  const minutesAgo = Math.max(0, Math.min(ctx.config.DRILL_MINUTES_AGO, available));
-  const result = await recoveryDrill(recovery, { minutesAgo, liveUrl: ctx.capabilities.directUrl as string, now, log: ctx.log });
+  const result = await recoveryDrill(recovery, { minutesAgo: ctx.config.DRILL_MINUTES_AGO, liveUrl: ctx.capabilities.directUrl as string, now: ctx.startedAt, log: ctx.log });
   const detail = {
     provider: recovery.kind,
     branch: result.branch,
     at: result.at.toISOString(),
+    ...(result.historyYoungerThanAsked && { historyYoungerThanAsked: true }),
     ...(result.rtoMs !== undefined && { rtoMs: result.rtoMs }),
     deleted: result.deleted,
     ...(result.verification && { differences: result.verification.differences.length, appliedMigrations: result.verification.appliedMigrations.length }),

@@ -121,11 +121,14 @@ describe("recovery-drill", { timeout: 180_000 }, () => {
     expect((await provider.listBranches()).map((b) => b.name)).toEqual(["main"]);
   });
 
-  it("drills the oldest moment of a history younger than its minutes instead of failing", async () => {
+  it("drills the newest moment of a history younger than its minutes instead of failing", async () => {
     const run = await runJob(recoveryDrillJob, deps({ DRILL_MINUTES_AGO: String(7 * 24 * 60) }), { trigger: "cli" });
+    expect(run.error).toBeNull();
     expect(run.outcome).toBe("succeeded");
+    expect(run.detail?.historyYoungerThanAsked).toBe(true);
     const window = await provider.restoreWindow();
-    expect(Date.parse(run.detail?.at as string)).toBeGreaterThanOrEqual(window.from.getTime());
+    expect(Date.parse(run.detail?.at as string)).toBeLessThanOrEqual(window.to.getTime());
+    expect(Date.parse(run.detail?.at as string)).toBeGreaterThan(window.from.getTime());
   });
 });
 

@@ -9,8 +9,9 @@ export const recoveryDrillCommand = defineCommand({
   path: ["recovery", "drill"],
   summary: "The whole recovery loop, unattended: restore N minutes ago into a throwaway branch, verify, delete.",
   details: [
-    "What the scheduled point-in-time-recovery check runs. The throwaway branch is deleted whatever",
-    "happens. A failure here means a real recovery would fail too.",
+    "What the scheduled recovery-drill job runs. The throwaway branch is deleted whatever happens.",
+    "A history younger than --minutes (a new database) is drilled at its newest moment. A failure",
+    "here means a real recovery would fail too.",
     "",
     "Exit codes: 0 the drill passed, 1 it failed (or an error), 2 bad usage.",
   ],
@@ -24,7 +25,8 @@ export const recoveryDrillCommand = defineCommand({
     if (flags.json) {
       printJson(ctx, result);
     } else {
-      ctx.stdout(`Drill ${result.ok ? "PASSED" : "FAILED"}: restored ${result.at.toISOString()} into ${result.branch}, ${result.verification?.tables.length ?? 0} tables checked, branch ${result.deleted ? "deleted" : "NOT deleted"}.`);
+      const young = result.historyYoungerThanAsked ? ` (the newest restorable moment: the history is younger than ${flags.minutes} minutes)` : "";
+      ctx.stdout(`Drill ${result.ok ? "PASSED" : "FAILED"}: restored ${result.at.toISOString()}${young} into ${result.branch}, ${result.verification?.tables.length ?? 0} tables checked, branch ${result.deleted ? "deleted" : "NOT deleted"}.`);
       for (const problem of result.problems) ctx.stdout(`problem: ${problem}`);
     }
     if (!result.ok) ctx.stderr(`The recovery drill failed: ${result.problems[0] ?? "the branch was not healthy"}.`);

@@ -1,11 +1,16 @@
-import { OutsideRestoreWindowError, type RecoveryProvider, type RestoreWindow } from "./provider.ts";
+import type { RecoveryProvider, RestoreWindow } from "./provider.ts";
 import { verifyBranch, type BranchVerification } from "./verify.ts";
 
 export interface DrillResult {
   ok: boolean;
   branch: string;
-  /** The moment restored: now minus the drill's minutes, or the newest restorable moment if that is later than what is archived. */
+  /**
+   * The moment restored: now minus the drill's minutes, or the nearest restorable moment when
+   * that is not restorable yet (newer than what is archived) or any more (older than the history).
+   */
   at: Date;
+  /** Set when the history is younger than the drill's minutes and its newest moment was drilled instead. */
+  historyYoungerThanAsked?: boolean;
   window: RestoreWindow;
   verification?: BranchVerification;
   /** Recovery time: from asking for the branch to its verification's end (deletion not included). */
@@ -27,9 +32,12 @@ export async function recoveryDrill(
   const now = options.now ?? new Date();
   const window = await provider.restoreWindow();
   let at = new Date(now.getTime() - options.minutesAgo * 60_000);
-  // Archiving lags the present by up to archive_timeout: the newest archived moment will do.
-  if (at > window.to) at = window.to;
-  if (at < window.from) throw new OutsideRestoreWindowError(at, window);
+  // Archiving lags the present by up to archive_timeout: the newest archived moment will do. A
+  // history younger than the minutes asked for (a new database) is drilled at its newest moment
+  // too: that restore replays every archived segment since the base backup, which proves more
+  // than its oldest moment would (a state from before the app's database even existed).
+  const historyYoungerThanAsked = at < window.from;
+  if (at > window.to || historyYoungerThanAsked) at = window.to;
   const branch = `drill-${now.toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}`;
   const problems: string[] = [];
   let verification: BranchVerification | undefined;
@@ -53,5 +61,5 @@ export async function recoveryDrill(
       problems.push(`could not delete the drill branch ${branch}: ${(error as Error).message}`);
     }
   }
-  return { ok: problems.length === 0 && verification?.healthy === true && deleted, branch, at, window, ...(verification && { verification }), ...(rtoMs !== undefined && { rtoMs }), deleted, problems };
+  return { ok: problems.length === 0 && verification?.healthy === true && deleted, branch, at, window, ...(historyYoungerThanAsked && { historyYoungerThanAsked }), ...(verification && { verification }), ...(rtoMs !== undefined && { rtoMs }), deleted, problems };
 }
