@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps) {
     "/api/*",
     cors({
       origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
       allowHeaders: ["Authorization", "Content-Type", "X-Client-Request-Id"],
       exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
       maxAge: 600,

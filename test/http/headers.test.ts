@@ -66,7 +66,7 @@ describe("CORS", () => {
     const res = await preflight("https://app.example.com");
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
-    expect(res.headers.get("access-control-allow-methods")).toBe("GET,POST,PATCH,DELETE");
+    expect(res.headers.get("access-control-allow-methods")).toBe("GET,POST,PUT,PATCH,DELETE");
     expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
     expect(res.headers.get("access-control-max-age")).toBe("600");
     expect(res.headers.get("vary")).toContain("Origin");
