@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import { maskUrl } from "../env.ts";
+import { redact } from "../ops/redact.ts";
 import type { ScheduledJob } from "./registry.ts";
 import { runJob, unmetNeeds } from "./runner.ts";
 import type { JobDeps, JobRunRecord } from "./types.ts";
@@ -35,7 +35,10 @@ const DEFAULT_STOP_WAIT_MS = 10_000;
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { deps } = options;
-  const log = (line: string) => options.log(`[jobs] ${redact(line, deps.directUrl)}`);
+  // Whatever an error message quotes, no URL's password and no key reaches the log.
+  const urls = [deps.config.DATABASE_URL, deps.config.DIRECT_URL, deps.directUrl];
+  const secrets = [deps.config.NEON_API_KEY, deps.config.CRON_SECRET];
+  const log = (line: string) => options.log(`[jobs] ${redact(line, urls, secrets)}`);
   const inFlight = new Set<Promise<void>>();
   const timers: Cron[] = [];
   const scheduled: { job: string; schedule: string }[] = [];
@@ -101,20 +104,4 @@ export function describeRun(run: JobRunRecord): string {
   const touched = Object.entries(run.rows ?? {}).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b));
   const rows = run.rows ? ` rows ${touched.length ? touched.map(([table, n]) => `${table}=${n}`).join(" ") : "none"}` : "";
   return `${run.job}: ${run.outcome ?? "unfinished"}${rows}${run.error ? `: ${run.error}` : ""} (run ${run.id})`;
-}
-
-/** The direct URL (and its password) never reach the log, whatever an error message quotes. */
-function redact(line: string, url: string | undefined): string {
-  if (!url) return line;
-  let out = line.split(url).join(maskUrl(url));
-  try {
-    const parsed = new URL(url);
-    // A password equal to the user name (postgres:postgres) is no secret, and hiding it would blank out every "postgres".
-    if (parsed.password !== parsed.username) {
-      for (const secret of new Set([parsed.password, decodeURIComponent(parsed.password)])) if (secret.length >= 4) out = out.split(secret).join("****");
-    }
-  } catch {
-    // Not a URL: nothing more to hide.
-  }
-  return out;
 }
