@@ -59,9 +59,9 @@ describe("deploy of the real migrations on an empty database", () => {
     const { rows } = await fresh.db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(["ErrorLog", "MaintenanceMode", "Note", "PerformanceMetric", "Project", "Session", "User", "_prisma_migrations"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["ErrorLog", "JobLease", "JobRun", "MaintenanceMode", "Note", "PerformanceMetric", "Project", "Session", "User", "_prisma_migrations"]);
     const enums = await fresh.db.query<{ typname: string }>(`SELECT typname FROM pg_type WHERE typtype = 'e' ORDER BY typname`);
-    expect(enums.rows.map((r) => r.typname)).toEqual(["LogLevel", "ProjectStatus", "Role"]);
+    expect(enums.rows.map((r) => r.typname)).toEqual(["JobOutcome", "LogLevel", "ProjectStatus", "Role"]);
   });
 
   it("creates _prisma_migrations with exactly Prisma's columns", async () => {
