@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort, startEmbeddedPostgres, type EmbeddedServer } from "../../src/ops/embedded/postgres.ts";
 import { connect, quoteIdent, type Connection } from "../../src/ops/sql.ts";
 import { createTestDatabase, openConnection } from "../support/database.ts";
-import { runDbctl, type DbctlRun } from "./run-dbctl.ts";
+import { expectOneSentence, runDbctl, type DbctlRun } from "./run-dbctl.ts";
 
 // A login role of this file's own (not a superuser) with a recognisable password, so "never
 // printed" is checkable; it reads the reports as an application's role would.
@@ -58,12 +58,6 @@ async function dbctl(args: string[], env: Record<string, string> = {}): Promise<
   const run = await runDbctl(args, env);
   runs.push(run);
   return run;
-}
-
-function expectOneSentence(stderr: string) {
-  const text = stderr.trim();
-  expect(text).not.toContain("\n");
-  expect(text).toMatch(/[.!?]$/);
 }
 
 describe("dbctl db connections", () => {

@@ -4,7 +4,7 @@ import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { connect, quoteIdent } from "../../src/ops/sql.ts";
 import { migrationFolder } from "../ops/migration-folder.ts";
 import { createTestDatabase } from "../support/database.ts";
-import { runDbctl, type DbctlRun } from "./run-dbctl.ts";
+import { expectOneSentence, runDbctl, type DbctlRun } from "./run-dbctl.ts";
 
 const INITIAL = "20261125083000_create_initial_schema";
 const ALL = readMigrations("prisma/migrations").map((m) => m.name);
@@ -43,15 +43,6 @@ async function dbctl(args: string[], env: Record<string, string> = {}): Promise<
   const run = await runDbctl(args, env, { spawn: true });
   runs.push(run);
   return run;
-}
-
-/** The house rule for errors: one sentence on stderr. */
-function expectOneSentence(stderr: string) {
-  const text = stderr.trim();
-  expect(text).not.toBe("");
-  expect(text).not.toContain("\n");
-  expect(text).toMatch(/[.!?]$/);
-  expect(text).not.toMatch(/^\s+at /m);
 }
 
 describe("dbctl --help", () => {

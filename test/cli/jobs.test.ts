@@ -7,7 +7,7 @@ import { JOB_NAMES } from "../../src/jobs/registry.ts";
 import { connect, quoteIdent, type Connection } from "../../src/ops/sql.ts";
 import { DAY, insertErrorLog, insertMetric, insertSession, insertUser, remaining } from "../jobs/fixtures.ts";
 import { createTestDatabase, openConnection } from "../support/database.ts";
-import { runDbctl, type DbctlRun } from "./run-dbctl.ts";
+import { expectOneSentence, runDbctl, type DbctlRun } from "./run-dbctl.ts";
 
 /**
  * `dbctl jobs` against a real database: `run` is the same run the scheduler starts (rows past
@@ -53,13 +53,6 @@ async function dbctl(args: string[], extra: Record<string, string> = {}): Promis
   const run = await runDbctl(args, { ...env, ...extra });
   runs.push(run);
   return run;
-}
-
-function expectOneSentence(stderr: string) {
-  const text = stderr.trim();
-  expect(text).not.toBe("");
-  expect(text).not.toContain("\n");
-  expect(text).toMatch(/[.!?]$/);
 }
 
 let sql: Connection;

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { runProcess } from "../../src/ops/process.ts";
 
@@ -34,4 +35,13 @@ async function inProcess(args: string[], env: Record<string, string>): Promise<D
 
 function spawnDbctl(args: string[], env: Record<string, string>): Promise<DbctlRun> {
   return runProcess(process.execPath, ["bin/dbctl.mjs", ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } });
+}
+
+/** The house rule for CLI errors: one sentence on stderr, never a stack trace. */
+export function expectOneSentence(stderr: string) {
+  const text = stderr.trim();
+  expect(text).not.toBe("");
+  expect(text).not.toContain("\n");
+  expect(text).toMatch(/[.!?]$/);
+  expect(text).not.toMatch(/^\s+at /m);
 }

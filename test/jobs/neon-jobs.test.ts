@@ -1,19 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupCheckJob, backupJob, SNAPSHOT_PREFIX } from "../../src/jobs/backup-jobs.ts";
 import { pitrCheckJob, recoveryPruneJob } from "../../src/jobs/recovery-jobs.ts";
 import { runJob } from "../../src/jobs/runner.ts";
 import type { JobDeps } from "../../src/jobs/types.ts";
-import { deployMigrations } from "../../src/ops/migrations/deploy.ts";
-import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { NeonRecoveryProvider, startNeonEmulator, type NeonEmulator } from "../../src/ops/recovery/neon/index.ts";
-import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
 import { connect, type Connection } from "../../src/ops/sql.ts";
-import { stopPostgresUnder } from "../ops/recovery-neon/processes.ts";
-import { FAST, sql } from "../ops/recovery-support.ts";
 import { fixedClock, jobConfig } from "./fixtures.ts";
+import { startArchivingPrimary, type ArchivingPrimary } from "./primary.ts";
 
 /**
  * The jobs through the Neon code path: Neon's API client over HTTP to the local emulator (backed
@@ -26,31 +19,22 @@ const API_KEY = "neon-jobs-key-9d2e4f61";
 const PROJECT = "quiet-lake-13572468";
 const HOUR = 60 * 60 * 1000;
 
-let root: string;
-let self: SelfHostedRecovery;
+let primary: ArchivingPrimary;
 let emulator: NeonEmulator;
 let neon: NeonRecoveryProvider;
 let db: Connection;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "jobs-neon-"));
-  chmodSync(root, 0o755);
-  self = new SelfHostedRecovery({ stateDir: root, settings: FAST, archiveTimeoutSeconds: 1, durable: false, database: "app" });
-  await self.initPrimary({ walSegmentSizeMb: 1 });
-  await sql(await self.connectionString("main", { database: "postgres" }), "CREATE DATABASE app");
-  emulator = await startNeonEmulator({ provider: self, apiKey: API_KEY, projectId: PROJECT, historyRetentionSeconds: 3600, operationDelayMs: 50 });
+  primary = await startArchivingPrimary("jobs-neon-");
+  emulator = await startNeonEmulator({ provider: primary.provider, apiKey: API_KEY, projectId: PROJECT, historyRetentionSeconds: 3600, operationDelayMs: 50 });
   neon = new NeonRecoveryProvider({ apiKey: API_KEY, projectId: PROJECT, baseURL: emulator.url, database: "app", role: "postgres", pollIntervalMs: 25 });
   db = await connect(await neon.connectionString("main"));
-  await deployMigrations(db, readMigrations("prisma/migrations"));
-  await self.archiveCurrentWal();
 }, 120_000);
 
 afterAll(async () => {
   await db?.close();
   await emulator?.close().catch(() => {});
-  await self?.stopAll().catch(() => {});
-  stopPostgresUnder(root);
-  rmSync(root, { recursive: true, force: true });
+  await primary?.remove();
 }, 60_000);
 
 /** What a Worker has: the database and the Neon API, no pg_dump. */

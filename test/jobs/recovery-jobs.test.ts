@@ -1,17 +1,11 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pitrCheckJob, recoveryDrillJob, recoveryPruneJob } from "../../src/jobs/recovery-jobs.ts";
 import { JobUnavailableError, runJob } from "../../src/jobs/runner.ts";
 import type { JobDeps } from "../../src/jobs/types.ts";
-import { deployMigrations } from "../../src/ops/migrations/deploy.ts";
-import { readMigrations } from "../../src/ops/migrations/files.ts";
-import { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
+import type { SelfHostedRecovery } from "../../src/ops/recovery/self-hosted/index.ts";
 import { connect, type Connection } from "../../src/ops/sql.ts";
-import { stopPostgresUnder } from "../ops/recovery-neon/processes.ts";
-import { FAST, sql } from "../ops/recovery-support.ts";
 import { jobConfig } from "./fixtures.ts";
+import { startArchivingPrimary, type ArchivingPrimary } from "./primary.ts";
 import { deadUrl, startWebhook, type Webhook } from "./webhook.ts";
 
 /**
@@ -21,21 +15,16 @@ import { deadUrl, startWebhook, type Webhook } from "./webhook.ts";
  * records its recovery time; the prune runs, and waits while maintenance is on.
  */
 
-let root: string;
+let primary: ArchivingPrimary;
 let provider: SelfHostedRecovery;
 let appUrl: string;
 let db: Connection;
 let hook: Webhook;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "jobs-pitr-"));
-  chmodSync(root, 0o755);
-  provider = new SelfHostedRecovery({ stateDir: root, settings: FAST, archiveTimeoutSeconds: 1, durable: false, database: "app" });
-  await provider.initPrimary({ walSegmentSizeMb: 1 });
-  await sql(await provider.connectionString("main", { database: "postgres" }), "CREATE DATABASE app");
-  appUrl = await provider.connectionString("main");
+  primary = await startArchivingPrimary("jobs-pitr-");
+  ({ provider, appUrl } = primary);
   db = await connect(appUrl);
-  await deployMigrations(db, readMigrations("prisma/migrations"));
   await provider.ensureBaseBackup();
   hook = await startWebhook();
 }, 120_000);
@@ -43,9 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.close();
   await hook?.close();
-  await provider?.stopAll().catch(() => {});
-  stopPostgresUnder(root);
-  rmSync(root, { recursive: true, force: true });
+  await primary?.remove();
 });
 
 function deps(overrides: Record<string, string> = {}, webhookUrl = hook.url): JobDeps {
