@@ -14,9 +14,10 @@ import { resolveDatabaseUrl, type ResolvedUrl } from "./database-url.ts";
 
 /**
  * The variables jobs read, by the families env.ts names them in: an unrelated bad setting (PORT,
- * a pool size) must not stop a job. NEON_* are read by the recovery provider from the raw environment.
+ * a pool size) must not stop a job. NEON_* are read by the recovery provider from the raw environment;
+ * the API key is read here too, so a job's error is stored and printed without it.
  */
-const JOB_VARIABLE = /^(APP_ENV$|JOBS?_|RETENTION_|PITR_|DRILL_|BACKUP_|RECOVERY_|ALERT_)/;
+const JOB_VARIABLE = /^(APP_ENV$|NEON_API_KEY$|JOBS?_|RETENTION_|PITR_|DRILL_|BACKUP_|RECOVERY_|ALERT_)/;
 const JOB_VARIABLES = Object.keys(envObject.shape).filter((key) => JOB_VARIABLE.test(key));
 
 export function jobsConfig(ctx: Pick<CliContext, "env">): Env {

@@ -10,6 +10,12 @@ const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 const ALWAYS_ALLOWED = new Set(["/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/admin/maintenance"]);
 
+/**
+ * An admin's job runs: an incident is when a backup or a PITR check is wanted most. The jobs
+ * that destroy (retention, the archive prune) see maintenance for themselves and do nothing.
+ */
+const ADMIN_JOB_RUN = /^\/api\/v1\/admin\/jobs\/[^/]+\/run$/;
+
 export const MAINTENANCE_RETRY_AFTER_SECONDS = 60;
 
 /**
@@ -19,7 +25,7 @@ export const MAINTENANCE_RETRY_AFTER_SECONDS = 60;
  * on every instance.
  */
 export const maintenanceGate = createMiddleware<AppEnv>(async (c, next) => {
-  if (READ_METHODS.has(c.req.method) || ALWAYS_ALLOWED.has(c.req.path)) return next();
+  if (READ_METHODS.has(c.req.method) || ALWAYS_ALLOWED.has(c.req.path) || ADMIN_JOB_RUN.test(c.req.path)) return next();
   const state = await c.var.db.maintenanceMode.findUnique({ where: { id: 1 }, select: { enabled: true, message: true } });
   if (state?.enabled) {
     throw new ApiError(503, "MAINTENANCE", state.message ?? "The service is in maintenance: reads work, writes are paused. Try again shortly.", undefined, {

@@ -84,7 +84,7 @@ export const jobRoutes = (runtime: JobRuntime = {}) =>
         summary: "Run a job now and answer its JobRun, whatever its outcome (admin)",
         description:
           "The run is the same as a scheduled one (one at a time per job: a run while another holds the job is recorded as skipped), with trigger http. " +
-          "A failed, partial or skipped run is still a 200: the JobRun is the report. Running a job is a write, so while maintenance is on this answers 503 like every other write.",
+          "A failed, partial or skipped run is still a 200: the JobRun is the report. It runs while maintenance is on too (a backup or a check is wanted most then); retention and the archive prune see maintenance and delete nothing.",
         ...adminOnly,
         request: { params: JobNameParam },
         responses: {

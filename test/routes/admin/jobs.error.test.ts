@@ -69,16 +69,18 @@ describe("admin jobs: errors", () => {
     await unchanged();
   });
 
-  it("while maintenance is on, a manual run is a write like any other: 503, nothing run", async () => {
+  it("while maintenance is on, a manual run still runs (an incident is when checks matter most), and retention deletes nothing", async () => {
     expect((await t.request("PUT", "/api/v1/admin/maintenance", { token: admin.token, body: { enabled: true } })).status).toBe(200);
     try {
       const res = await t.request("POST", "/api/v1/admin/jobs/retention/run", { token: admin.token });
-      expect(res.status).toBe(503);
-      expect(res.body.error.code).toBe("MAINTENANCE");
-      await unchanged();
-      expect((await t.request("GET", "/api/v1/admin/jobs", { token: admin.token })).status).toBe(200);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ job: "retention", outcome: "skipped", trigger: "http", detail: { reason: "maintenance" } });
+      expect(await t.db.session.findUnique({ where: { id: expired } })).not.toBeNull();
+      // Other writes are still paused.
+      expect((await t.request("POST", "/api/v1/notes", { token: admin.token, body: { title: "paused" } })).status).toBe(503);
     } finally {
       expect((await t.request("PUT", "/api/v1/admin/maintenance", { token: admin.token, body: { enabled: false } })).status).toBe(200);
+      await t.db.jobRun.deleteMany();
     }
   });
 });
