@@ -1,4 +1,6 @@
 import { z } from "zod";
+// The URL rules live beside the rest of the connection-string knowledge; db/url.ts imports nothing.
+import { HOSTED_ACCELERATE_RETIRED, isHostedAccelerateUrl, pooledUrlRefusal } from "./db/url.ts";
 
 /**
  * The one schema for configuration. Every entry point (Node, Workers, dbctl, seeds) parses its
@@ -35,12 +37,18 @@ const origins = z
 
 export const envObject = z.object({
   APP_ENV: z.enum(["development", "test", "staging", "production"]).default("development"),
-  /** Pooled connection for the app (Neon pooler, Accelerate, or plain Postgres). */
-  DATABASE_URL: postgresOrPrismaUrl.optional(),
-  /** Direct connection for migrations and database operations. */
-  DIRECT_URL: postgresOrPrismaUrl
-    .refine((v) => !/^prisma/.test(v), { message: "must be a direct postgresql:// URL" })
-    .optional(),
+  /**
+   * Pooled connection for the app: Neon's pooled URL, a PgBouncer or Supabase pooler, Prisma
+   * Postgres, an Accelerate-protocol endpoint of your own (`prisma dev`), or plain Postgres.
+   * Hosted Accelerate is refused at start: it was retired on 2026-12-01.
+   */
+  DATABASE_URL: postgresOrPrismaUrl.refine((v) => !isHostedAccelerateUrl(v), { message: HOSTED_ACCELERATE_RETIRED }).optional(),
+  /**
+   * Direct connection for migrations, backups, recovery, previews, seeds and Prisma's CLI: a
+   * pooled or Accelerate URL is refused here, naming the direct host to use, so every entry
+   * (API, Worker, dbctl, seeds, prisma.config.ts) refuses it with the same words.
+   */
+  DIRECT_URL: postgresOrPrismaUrl.refine((v) => pooledUrlRefusal(v) === undefined, { error: (issue) => pooledUrlRefusal(String(issue.input)) }).optional(),
   /** auto: prisma:// -> accelerate, *.neon.tech -> neon, otherwise pg. */
   DATABASE_DRIVER: z.enum(["auto", "pg", "neon", "accelerate"]).default("auto"),
   /** host:port of a Neon wsproxy for the serverless driver in local development (plain ws://). */

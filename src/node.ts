@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { createApp } from "./app.ts";
 import { createDb, dbOptions } from "./db/client.ts";
 import { sqlClientOf } from "./db/sql-client.ts";
-import { isAccelerateUrl } from "./db/url.ts";
+import { directUrlAdvice, isAccelerateUrl } from "./db/url.ts";
 import { withEnvFile } from "./env-file.ts";
 import { ConfigError, loadEnv, maskUrl, type Env } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
@@ -97,8 +97,11 @@ async function main() {
     await stop(1);
   }
 
-  // What jobs get beyond the database: pg_dump backups, the recovery provider (Neon's, or the archive set up above), the direct URL.
-  const jobRuntime = directUrl && !isAccelerateUrl(directUrl) ? nodeCapabilities({ config, env, directUrl, cwd: process.cwd(), onProgress: log }) : {};
+  // What jobs get beyond the database: pg_dump backups, the recovery provider (Neon's, or the archive
+  // set up above), the direct URL; none over a pooled or Accelerate DATABASE_URL standing in for DIRECT_URL.
+  const jobsDirectUrl = directUrl && !directUrlAdvice(directUrl) ? directUrl : undefined;
+  if (directUrl && !jobsDirectUrl && config.JOBS_ENABLED) log("warning: DIRECT_URL is not set and DATABASE_URL is pooled: jobs get no direct URL (no backups, no recovery); set DIRECT_URL.");
+  const jobRuntime = jobsDirectUrl ? nodeCapabilities({ config, env, directUrl: jobsDirectUrl, cwd: process.cwd(), onProgress: log }) : {};
   const app = createApp({ config, db: () => db, clientAddress: (c) => getConnInfo(c).remote.address, metrics: metrics.record, jobs: { ...jobRuntime, log } });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const url = `http://${info.address === "127.0.0.1" || info.address === "::1" ? "localhost" : info.address}:${info.port}`;

@@ -1,20 +1,29 @@
-import { isAccelerateUrl, isPooledUrl } from "../db/url.ts";
+import { isAccelerateUrl, pooledUrlRefusal } from "../db/url.ts";
 import { ConfigError, loadEnv } from "../env.ts";
 import { findLocalDatabase, noLocalDatabase, usingLocalDatabase } from "../ops/embedded/local-database.ts";
 import { CliError, type CliContext } from "./command.ts";
 
 /**
- * Which database a command talks to. Operations need a session of their own (advisory locks,
- * multi-statement scripts), so the direct URL wins and a prisma:// Accelerate URL is refused:
- * it is an HTTP proxy, not a Postgres connection. With no URL at all, the database `npm start`
- * runs in another terminal (found from EMBEDDED_PG_DIR), announced on stderr.
+ * Which database a command talks to: --url, else DIRECT_URL, else DATABASE_URL, else the
+ * database `npm start` runs in another terminal (found from EMBEDDED_PG_DIR, announced on stderr).
+ * Operations need a session of their own (the migration lock, multi-statement scripts, pg_dump's
+ * snapshot, a restore), which a transaction-mode pooler does not keep, so a pooled URL is refused
+ * with the direct host to use instead of being used and half-working. env.ts already refuses a
+ * pooled DIRECT_URL; this refuses a pooled --url, or a pooled DATABASE_URL standing in for an
+ * unset DIRECT_URL. An Accelerate-protocol URL is never a Postgres connection, so it is refused too.
  */
 export interface ResolvedUrl {
   url: string;
   source: "--url" | "DIRECT_URL" | "DATABASE_URL" | "npm start";
-  /** Set when the URL looks like a connection pooler, where advisory locks do not hold. */
-  warning?: string;
 }
+
+/**
+ * What the command needs: `direct` (the default: migrate, backup, recovery, maintenance,
+ * jobs run, which hands the URL to pg_dump, the recovery provider and the drill as the direct
+ * URL), or `any` for a command that only reads with single statements (the db reports and jobs
+ * history), which a transaction-mode pooler serves as well as the database does.
+ */
+export type UrlNeed = "direct" | "any";
 
 /**
  * `where` is the command's context: the directory npm start's data folder is relative to, and
@@ -24,16 +33,12 @@ export function resolveDatabaseUrl(
   flagUrl: string | undefined,
   rawEnv: Record<string, string | undefined>,
   where: Pick<CliContext, "cwd" | "stderr"> = { cwd: process.cwd(), stderr: (text) => process.stderr.write(`${text}\n`) },
+  need: UrlNeed = "direct",
 ): ResolvedUrl {
-  if (flagUrl) return withPoolerWarning({ url: flagUrl, source: "--url" });
+  // flags.ts already refused an Accelerate-protocol --url.
+  if (flagUrl) return refusePooled({ url: flagUrl, source: "--url" }, need);
   const direct = rawEnv.DIRECT_URL?.trim() || undefined;
   const pooled = rawEnv.DATABASE_URL?.trim() || undefined;
-  if (direct && isAccelerateUrl(direct)) {
-    throw new CliError("ACCELERATE_URL_REFUSED", "DIRECT_URL is a Prisma Accelerate (prisma://) URL, but database operations need a direct postgresql:// connection; set DIRECT_URL to one or pass --url.");
-  }
-  if (!direct && pooled && isAccelerateUrl(pooled)) {
-    throw new CliError("ACCELERATE_URL_REFUSED", "DATABASE_URL is a Prisma Accelerate (prisma://) URL and DIRECT_URL is not set; set DIRECT_URL to the direct postgresql:// connection or pass --url.");
-  }
   if (!direct && !pooled) {
     const local = findLocalDatabase({ cwd: where.cwd, env: rawEnv });
     if (!local.running) throw new CliError("NO_DATABASE_URL", noLocalDatabase(local, where.cwd, "or set DIRECT_URL (or DATABASE_URL), or pass --url"));
@@ -41,7 +46,10 @@ export function resolveDatabaseUrl(
     where.stderr(usingLocalDatabase(local, where.cwd));
     return { url: local.url, source: "npm start" };
   }
-  // Only the two URL variables: an unrelated bad setting (PORT, ...) must not stop a migration.
+  // Only the URL dbctl will use: an unrelated bad setting (PORT, ...) must not stop a migration,
+  // nor the app's DATABASE_URL once DIRECT_URL is set (a retired hosted Accelerate URL there is
+  // the incident an operator may be running dbctl to get out of). env.ts refuses a pooled or
+  // Accelerate DIRECT_URL and a hosted Accelerate DATABASE_URL, with the direct host to use.
   let env;
   try {
     env = loadEnv({ DIRECT_URL: direct, DATABASE_URL: direct ? undefined : pooled });
@@ -49,14 +57,17 @@ export function resolveDatabaseUrl(
     if (error instanceof ConfigError) throw new CliError("INVALID_CONFIG", `${error.message}.`);
     throw error;
   }
-  if (env.DIRECT_URL) return withPoolerWarning({ url: env.DIRECT_URL, source: "DIRECT_URL" });
-  return withPoolerWarning({ url: env.DATABASE_URL as string, source: "DATABASE_URL" });
+  if (env.DIRECT_URL) return { url: env.DIRECT_URL, source: "DIRECT_URL" };
+  const url = env.DATABASE_URL as string;
+  if (isAccelerateUrl(url)) {
+    throw new CliError("ACCELERATE_URL_REFUSED", `DIRECT_URL is not set and DATABASE_URL ${pooledUrlRefusal(url)}; set DIRECT_URL to it or pass --url.`);
+  }
+  return refusePooled({ url, source: "DATABASE_URL" }, need);
 }
 
-function withPoolerWarning(resolved: ResolvedUrl): ResolvedUrl {
-  if (!isPooledUrl(resolved.url)) return resolved;
-  return {
-    ...resolved,
-    warning: `${resolved.source} points at a connection pooler, where the migration lock does not hold; prefer the direct (unpooled) URL.`,
-  };
+function refusePooled(resolved: ResolvedUrl, need: UrlNeed): ResolvedUrl {
+  const refusal = need === "direct" ? pooledUrlRefusal(resolved.url) : undefined;
+  if (!refusal) return resolved;
+  if (resolved.source === "--url") throw new CliError("POOLED_URL_REFUSED", `--url ${refusal}.`);
+  throw new CliError("POOLED_URL_REFUSED", `DIRECT_URL is not set and DATABASE_URL ${refusal}; set DIRECT_URL to it or pass --url.`);
 }

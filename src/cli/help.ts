@@ -24,7 +24,7 @@ export function rootHelp(): string {
     "  -h, --help      Show help (also after any command: dbctl migrate status --help).",
     "  --version       Print the version.",
     "",
-    "Connection: DIRECT_URL, else DATABASE_URL (never a prisma:// URL), or --url.",
+    "Connection: --url, else DIRECT_URL, else DATABASE_URL: a direct postgresql:// URL, never a pooler or prisma:// (the db reports take a pooled one too).",
     "Exit codes: 0 success, 1 failure or not up to date, 2 bad usage.",
   ].join("\n");
 }

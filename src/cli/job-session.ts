@@ -42,7 +42,8 @@ export interface JobSession {
 
 export function openJobs(flags: { url?: string | undefined }, ctx: CliContext, onProgress?: (line: string) => void): JobSession {
   const config = jobsConfig(ctx);
-  // No pooler warning: the jobs' leases are rows, which hold through a transaction-mode pooler.
+  // The leases are rows, which hold through a pooler, but this URL is also the jobs' direct URL
+  // (pg_dump, the recovery provider, the drill): a pooled one is refused like any operation's.
   const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
   const capabilities = nodeCapabilities({ config, env: ctx.env, directUrl: target.url, cwd: ctx.cwd, ...(onProgress && { onProgress }) });
   return { target, config, capabilities };

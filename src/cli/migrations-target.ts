@@ -19,7 +19,6 @@ export function openMigrations(flags: { url?: string | undefined; migrationsDir:
   const files = readMigrations(resolve(ctx.cwd, flags.migrationsDir));
   const log = flags.json ? undefined : ctx.stdout;
   if (log) {
-    if (target.warning) ctx.stderr(`warning: ${target.warning}`);
     log(`Datasource: ${maskUrl(target.url)} (from ${target.source})`);
     log(`${plural(files.length, "migration")} found in ${flags.migrationsDir}`);
   }

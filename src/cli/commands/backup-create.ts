@@ -41,7 +41,6 @@ export const backupCreate = defineCommand({
     const config = backupConfig(ctx, flags.backupDir);
     const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     if (!flags.json) {
-      if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Backing up ${maskUrl(target.url)} (from ${target.source}) into ${displayPath(ctx, config.dir)} ...`);
     }
     const progress = progressLine(flags.json);

@@ -40,7 +40,6 @@ export const backupRestore = defineCommand({
     const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     const masked = maskUrl(target.url);
     if (!flags.json) {
-      if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Restoring ${displayPath(ctx, path)} into ${masked} (from ${target.source}) ...`);
     }
     const progress = progressLine(flags.json);

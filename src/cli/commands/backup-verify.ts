@@ -32,7 +32,6 @@ export const backupVerify = defineCommand({
     const path = resolveBackupFile(ctx, flags.args, config.dir);
     const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
     if (!flags.json) {
-      if (target.warning) ctx.stderr(`warning: ${target.warning}`);
       ctx.stdout(`Verifying ${displayPath(ctx, path)} with a scratch database on ${maskUrl(target.url)} ...`);
     }
     const progress = progressLine(flags.json);

@@ -20,7 +20,8 @@ export const dbConnections = defineCommand({
   ],
   flags: { url: urlFlag, json: jsonFlag },
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
+    // A report reads the server's own views with single statements: a pooled URL serves it too.
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx, "any");
     const report = await withConnection(target.url, connectionsReport, { applicationName: "dbctl db connections" });
     const database = maskUrl(target.url);
     if (flags.json) {

@@ -31,7 +31,8 @@ export const dbSlowQueries = defineCommand({
     json: jsonFlag,
   },
   async run(flags, ctx) {
-    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
+    // A report reads the server's own views with single statements: a pooled URL serves it too.
+    const target = resolveDatabaseUrl(flags.url, ctx.env, ctx, "any");
     const report = await withConnection(target.url, (db) => slowQueriesReport(db, { limit: flags.limit ?? SLOW_QUERIES_DEFAULT_LIMIT }), { applicationName: "dbctl db slow-queries" });
     const database = maskUrl(target.url);
     if (flags.json) {

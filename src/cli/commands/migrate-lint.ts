@@ -76,7 +76,6 @@ async function lint(flags: CommandInput<typeof lintFlags, typeof pathsArgs.schem
   let checkedAgainst: string;
   if (flags.url || ctx.env.DIRECT_URL?.trim() || ctx.env.DATABASE_URL?.trim()) {
     const target = resolveDatabaseUrl(flags.url, ctx.env, ctx);
-    if (target.warning && !json) ctx.stderr(`warning: ${target.warning}`);
     const history = await withConnection(target.url, readHistory);
     modified = modifiedFromHistory(selected, history);
     checkedAgainst = `_prisma_migrations at ${maskUrl(target.url)} (from ${target.source})`;
