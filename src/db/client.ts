@@ -141,8 +141,10 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
   const driver = chooseDriver(options.url, options.driver);
   if (driver === "accelerate") {
     const client = new PrismaClient({ accelerateUrl: options.url, transactionOptions: TRANSACTION_OPTIONS });
-    // Accelerate's extension adds caching options to reads; the soft-delete API stays the same.
-    return client.$extends(withAccelerate()).$extends(softDeleteExtension) as unknown as Db;
+    // Soft delete first: Accelerate's extension replaces the read methods (findFirst, findMany,
+    // count, ...) with ones that call the client it extends, so an extension added after it never
+    // sees those reads and trashed rows would show (test/db/accelerate.test.ts).
+    return client.$extends(softDeleteExtension).$extends(withAccelerate()) as unknown as Db;
   }
   const { pool, adapterOptions } = poolConfig(options);
   if (driver === "neon") {
