@@ -32,7 +32,7 @@ import {
 export interface AccelerateEndpoint {
   /** `prisma+postgres://localhost:<port>/?api_key=<key>`: what DATABASE_URL holds. */
   url: string;
-  /** The same endpoint with a key it refuses. */
+  /** The endpoint's URL with another API key (a client it must refuse). */
   urlWithKey(apiKey: string): string;
   /** Requests the endpoint answered (refusals included). */
   requests(): number;
