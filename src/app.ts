@@ -1,4 +1,7 @@
-import type { Context } from "hono";
+// Hono's types through a subpath, never the package root: Vercel's zero-config Hono detection
+// would take a src/app.ts importing the root for its entry, and this file exports no app (the
+// Vercel entry is src/index.ts; test/vercel/detection.test.ts asks Vercel's builder).
+import type { MiddlewareHandler } from "hono/types";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -27,6 +30,9 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { noteRoutes } from "./routes/notes.ts";
 import { projectRoutes } from "./routes/projects.ts";
+
+/** A request's context, as every middleware gets it. */
+type Context<E extends AppEnv> = Parameters<MiddlewareHandler<E>>[0];
 
 /**
  * Builds the HTTP API. It knows no runtime: Node, Workers and Vercel entries pass the
