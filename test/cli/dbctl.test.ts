@@ -198,10 +198,16 @@ describe("dbctl usage and configuration errors", () => {
   });
 
   it("a prisma:// DATABASE_URL without DIRECT_URL is refused, without printing its key", async () => {
-    const run = await dbctl(["migrate", "deploy"], { DATABASE_URL: "prisma://accelerate.prisma-data.net/?api_key=sk_secret_abc123" });
+    // Hosted Accelerate is retired; an endpoint of one's own is no Postgres connection either.
+    const hosted = await dbctl(["migrate", "deploy"], { DATABASE_URL: "prisma://accelerate.prisma-data.net/?api_key=sk_secret_abc123" });
+    expect(hosted.code).toBe(1);
+    expectOneSentence(hosted.stderr);
+    expect(hosted.stderr).toContain("retired on 2026-12-01");
+    expect(hosted.stderr + hosted.stdout).not.toContain("sk_secret_abc123");
+    const run = await dbctl(["migrate", "deploy"], { DATABASE_URL: "prisma://127.0.0.1:4466/?api_key=sk_secret_abc123" });
     expect(run.code).toBe(1);
     expectOneSentence(run.stderr);
-    expect(run.stderr).toContain("prisma://");
+    expect(run.stderr).toContain("Accelerate-protocol endpoint");
     expect(run.stderr).toContain("DIRECT_URL");
     expect(run.stderr + run.stdout).not.toContain("sk_secret_abc123");
   });

@@ -82,7 +82,7 @@ describe("while npm start runs", () => {
     expect(maintenance.stdout + maintenance.stderr).not.toContain("postgres:postgres@");
   });
 
-  it("dbctl: a configured URL still wins, and an Accelerate URL is still refused", async () => {
+  it("dbctl: a configured URL still wins, and a hosted Accelerate URL is still refused (retired)", async () => {
     const other = await createTestDatabase();
     const direct = await dbctl(["maintenance", "status"], { DIRECT_URL: other.url });
     expect(direct.code, direct.stderr).toBe(0);
@@ -91,7 +91,7 @@ describe("while npm start runs", () => {
 
     const accelerate = await dbctl(["maintenance", "status"], { DATABASE_URL: "prisma://accelerate.prisma-data.net/?api_key=k" });
     expect(accelerate.code).toBe(1);
-    expect(accelerate.stderr).toContain("DATABASE_URL is a Prisma Accelerate (prisma://) URL");
+    expect(accelerate.stderr).toContain("DATABASE_URL: is a hosted Prisma Accelerate URL (accelerate.prisma-data.net), which was retired on 2026-12-01");
   });
 
   it("dbctl: EMBEDDED_PG_DIR in the environment wins over .env's", async () => {
