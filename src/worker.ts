@@ -15,8 +15,8 @@ import type { JobDefinition, JobRuntime } from "./jobs/types.ts";
 
 /**
  * Cloudflare Workers entry. A Worker may not reuse a connection opened by another request, so
- * each request gets its own Prisma Client (Neon's WebSocket pool, node-postgres over Workers' TCP
- * sockets, or Accelerate's HTTP), closed after the response through waitUntil.
+ * each request gets its own Prisma Client (node-postgres to Hyperdrive or over Workers' TCP
+ * sockets, Neon's WebSocket pool, or Accelerate's HTTP), closed after the response through waitUntil.
  */
 interface RequestBindings {
   db: Db;
@@ -30,9 +30,36 @@ let config: Env | undefined;
 /** What jobs get on a Worker beyond the database: no pg_dump, and no recovery provider yet (Neon's API on Workers is issue 10's). */
 const workerJobs: JobRuntime = { log: (line) => console.log(line) };
 
+/** Where this Worker's database is: its Hyperdrive binding, or DATABASE_URL. */
+interface Database {
+  url: string;
+  /** Set for Hyperdrive: it speaks the Postgres protocol to node-postgres, whatever DATABASE_DRIVER says. */
+  driver?: "pg";
+}
+
+/**
+ * wrangler.toml's [[hyperdrive]] binding wins, unless DATABASE_DRIVER asks for Neon's driver or
+ * Accelerate, which take DATABASE_URL. Hyperdrive pools in transaction mode and resets whatever a
+ * session SET when it takes a connection back (developers.cloudflare.com/hyperdrive/concepts/
+ * connection-pooling), so its URL is marked pooled (`pgbouncer=true`, stripped before node-postgres
+ * sees it): no startup settings, the role's limits and the client's timeouts bound each call.
+ */
+function databaseOf(env: Record<string, unknown>, settings: Env): Database | undefined {
+  const hyperdrive = (env.HYPERDRIVE as { connectionString?: unknown } | undefined)?.connectionString;
+  if (typeof hyperdrive === "string" && (settings.DATABASE_DRIVER === "auto" || settings.DATABASE_DRIVER === "pg")) {
+    const url = new URL(hyperdrive);
+    url.searchParams.set("pgbouncer", "true");
+    return { url: url.toString(), driver: "pg" };
+  }
+  return settings.DATABASE_URL ? { url: settings.DATABASE_URL } : undefined;
+}
+
+const NO_DATABASE = "No database for this Worker: bind HYPERDRIVE (wrangler.toml's [[hyperdrive]]) or set DATABASE_URL";
+
 /** The workerd client is the same client built for another runtime; its types differ only by the path of the generated module they come from. */
-function openDb(settings: Env, url: string): Db {
-  return createDb(PrismaClient as unknown as Parameters<typeof createDb>[0], { ...dbOptions(settings, url), poolMax: 1 });
+function openDb(settings: Env, database: Database): Db {
+  const options = { ...dbOptions(settings, database.url), poolMax: 1, ...(database.driver && { driver: database.driver }) };
+  return createDb(PrismaClient as unknown as Parameters<typeof createDb>[0], options);
 }
 
 /**
@@ -40,8 +67,8 @@ function openDb(settings: Env, url: string): Db {
  * the answer: each run is logged; a job this Worker cannot run is logged and passed over, and a
  * run that could not be recorded (the database is down) fails the trigger after the others ran.
  */
-async function runScheduled(jobs: JobDefinition[], settings: Env, url: string): Promise<void> {
-  const db = openDb(settings, url);
+async function runScheduled(jobs: JobDefinition[], settings: Env, database: Database): Promise<void> {
+  const db = openDb(settings, database);
   const deps = { ...workerJobs, sql: sqlClientOf(db), config: settings };
   let failure: unknown;
   try {
@@ -77,9 +104,8 @@ export default {
       if (error instanceof ConfigError) return Response.json(errorBody("MISCONFIGURED", error.message), { status: 500 });
       throw error;
     }
-    if (!config.DATABASE_URL) {
-      return Response.json(errorBody("MISCONFIGURED", "DATABASE_URL is not set for this Worker"), { status: 500 });
-    }
+    const database = databaseOf(env, config);
+    if (!database) return Response.json(errorBody("MISCONFIGURED", NO_DATABASE), { status: 500 });
     app ??= createApp({
       config,
       db: (c: Context<AppEnv>) => (c.env as RequestBindings).db,
@@ -92,7 +118,7 @@ export default {
       jobs: workerJobs,
       rateLimits: { account: rateLimitBinding(env.AUTH_ACCOUNT_LIMITER), address: rateLimitBinding(env.AUTH_ADDRESS_LIMITER) },
     });
-    const db = openDb(config, config.DATABASE_URL);
+    const db = openDb(config, database);
     const after: Promise<unknown>[] = [];
     try {
       return await app.fetch(request, { db, after } satisfies RequestBindings, ctx);
@@ -105,12 +131,13 @@ export default {
   async scheduled(controller: ScheduledController, env: Record<string, unknown>, ctx: ExecutionContext): Promise<void> {
     // A bad configuration throws: the trigger's log shows the variable's name.
     config ??= loadEnv(env);
-    if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set for this Worker: no job ran");
+    const database = databaseOf(env, config);
+    if (!database) throw new Error(`${NO_DATABASE}: no job ran`);
     const jobs = jobsForCron(controller.cron, config);
     if (jobs.length === 0) {
       console.warn(`[cron] "${controller.cron}" matches no job scheduled in ${config.APP_ENV} (see JOB_SCHEDULES and wrangler.toml's crons)`);
       return;
     }
-    ctx.waitUntil(runScheduled(jobs, config, config.DATABASE_URL));
+    ctx.waitUntil(runScheduled(jobs, config, database));
   },
 };
