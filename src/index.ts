@@ -16,3 +16,11 @@ import { createVercelApp } from "./vercel-app.ts";
 const app: Hono<AppEnv> = createVercelApp(process.env).app;
 
 export default app;
+
+/**
+ * Read from this file by Vercel's Node builder (@vercel/static-config), which ignores vercel.json's
+ * `functions` for a zero-config Hono entry in CLI 58.10.0. 60 s holds a cron run's JOB_TIME_BUDGET_MS
+ * (25 s by default) with its lease and JobRun writes, and is within every plan's limit, Fluid
+ * compute or not; raise it with the budget (Fluid compute allows 300 s on Hobby, 800 s on Pro).
+ */
+export const config = { maxDuration: 60 };
