@@ -13,8 +13,9 @@ describe("driver choice", () => {
     ["postgres://u:p@db.internal/db?schema=app", "auto", "pg"],
     ["postgresql://u:p@ep-cool-darkness-123456.us-east-2.aws.neon.tech/neondb?sslmode=require", "auto", "neon"],
     ["postgresql://u:p@ep-cool-darkness-123456-pooler.eu-central-1.aws.neon.tech/neondb", "auto", "neon"],
-    ["prisma://accelerate.prisma-data.net/?api_key=secret", "auto", "accelerate"],
-    ["prisma+postgres://accelerate.prisma-data.net/?api_key=secret", "auto", "accelerate"],
+    // Accelerate-protocol endpoints that still serve: `prisma dev`, a self-hosted executor (hosted Accelerate is refused by env.ts).
+    ["prisma+postgres://localhost:51213/?api_key=secret", "auto", "accelerate"],
+    ["prisma://accelerate.example.internal/?api_key=secret", "auto", "accelerate"],
     ["postgresql://u:p@localhost:5432/db", "neon", "neon"],
     ["postgresql://u:p@x.neon.tech/db", "pg", "pg"],
   ] as const)("%s with %s -> %s", (url, requested, expected) => {
