@@ -86,25 +86,32 @@ export function startWorker({ bindings, ...options }: WorkerBindings = {}): Work
  * forwards to the URL given, as `wrangler dev`'s localConnectionString does).
  */
 export interface WayIn {
+  key: "pg" | "neon" | "hyperdrive";
   name: string;
-  /** The Worker's bindings for a database at `url`; `used()` tells the traffic really went this way. */
-  connect(url: string): Promise<{ worker: WorkerBindings; used: () => boolean }>;
+  /**
+   * The Worker's bindings for a database at `url`; `used()` tells the traffic really went this
+   * way, `webSockets()` (Neon's driver) how many WebSockets the relay has opened so far.
+   */
+  connect(url: string): Promise<{ worker: WorkerBindings; used: () => boolean; webSockets?: () => number }>;
 }
 
 export const WAYS_IN: WayIn[] = [
   {
+    key: "pg",
     name: "node-postgres (DATABASE_URL)",
     connect: async (url) => ({ worker: { bindings: { DATABASE_URL: url } }, used: () => true }),
   },
   {
+    key: "neon",
     name: "Neon's serverless driver (WebSockets through the relay)",
     async connect(url) {
       const relay = await startNeonWsProxy();
       afterWorkers(relay.close);
-      return { worker: { bindings: { DATABASE_URL: url, DATABASE_DRIVER: "neon", NEON_WS_PROXY: relay.address } }, used: () => relay.connections() > 0 };
+      return { worker: { bindings: { DATABASE_URL: url, DATABASE_DRIVER: "neon", NEON_WS_PROXY: relay.address } }, used: () => relay.connections() > 0, webSockets: relay.connections };
     },
   },
   {
+    key: "hyperdrive",
     name: "Hyperdrive (binding, no DATABASE_URL)",
     connect: async (url) => ({ worker: { hyperdrives: { HYPERDRIVE: url } }, used: () => true }),
   },
