@@ -23,6 +23,8 @@ export interface Branch {
   primary: boolean;
   /** ready: accepts connections; stopped: kept but not running (self-hosted); init: being created. */
   state: "ready" | "stopped" | "init";
+  /** When the branch is to be deleted (Neon's expires_at: Neon deletes it itself; self-hosted: `dbctl preview prune`). */
+  expiresAt?: Date;
 }
 
 /** The span of history a branch can be restored to, both ends included. */
@@ -36,6 +38,8 @@ export interface CreateBranchOptions {
   parent?: string;
   /** A moment of the parent's history; defaults to its current state (head). */
   at?: Date;
+  /** When the branch is to be deleted (Neon's expires_at, at most 30 days out); never by default. */
+  expiresAt?: Date;
 }
 
 export interface RestoreBranchOptions {
@@ -255,6 +259,22 @@ export class RestoreFailedError extends RecoveryError {
 /** Names both providers accept (the self-hosted one turns them into folder names). */
 const BRANCH_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/**
+ * Preview branches are the one place a `/` is allowed: `preview/<git branch>`, as Neon's GitHub
+ * and Vercel integrations name them (Neon allows `/` in branch names). Each segment starts with a
+ * letter or digit, so none is empty, `.` or `..`; 63 characters in all, as plain names.
+ */
+const PREVIEW_BRANCH_NAME = /^preview(\/[A-Za-z0-9][A-Za-z0-9._-]*)+$/;
+
 export function assertBranchName(name: string): void {
   if (!BRANCH_NAME.test(name)) throw new InvalidBranchNameError(name);
+}
+
+export function isPreviewBranchName(name: string): boolean {
+  return name.length <= 63 && PREVIEW_BRANCH_NAME.test(name);
+}
+
+/** What createBranch accepts: a plain name, or a preview branch's `preview/…` name. */
+export function assertNewBranchName(name: string): void {
+  if (!isPreviewBranchName(name)) assertBranchName(name);
 }

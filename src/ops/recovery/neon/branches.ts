@@ -32,6 +32,7 @@ export function toBranch(branch: NeonBranch, all: NeonBranch[]): Branch {
     // After a restore in place Neon makes the preserved old state the branch's parent, branched at the restore's moment.
     ...(branch.last_reset_at && parentName !== undefined && parentTimestamp && { restoredFrom: { at: parentTimestamp, branch: parentName } }),
     primary: isDefault(branch),
+    ...(branch.expires_at && { expiresAt: new Date(branch.expires_at) }),
     state: branch.current_state === "ready" || branch.current_state === "archived" ? (branch.pending_state && branch.pending_state !== "ready" ? "init" : "ready") : "init",
   };
 }

@@ -16,6 +16,7 @@ import {
   RecoveryError,
   RestoreFailedError,
   assertBranchName,
+  assertNewBranchName,
 } from "../provider.ts";
 import { byName, childrenRefusal, defaultBranch, isDefault, toBranch } from "./branches.ts";
 import { connectionUri } from "./connection.ts";
@@ -28,7 +29,7 @@ import { createSnapshot, deleteSnapshot, listSnapshots } from "./snapshots.ts";
  * copy-on-write branches, looked up by name (the interface's currency) and addressed by id:
  *
  * - listBranches        GET  /projects/{p}/branches (cursor pages)
- * - createBranch        POST /projects/{p}/branches {branch: {name, parent_id, parent_timestamp}, endpoints: [read_write]}
+ * - createBranch        POST /projects/{p}/branches {branch: {name, parent_id, parent_timestamp, expires_at}, endpoints: [read_write]}
  * - restoreBranch       POST /projects/{p}/branches/{b}/restore {source_branch_id: b, source_timestamp, preserve_under_name}
  * - deleteBranch        DELETE /projects/{p}/branches/{b} (Neon refuses a branch with children: BRANCH_HAS_CHILDREN)
  * - restoreWindow       GET  /projects/{p} (history_retention_seconds), see restore-window.ts
@@ -123,7 +124,7 @@ export class NeonRecoveryProvider implements RecoveryProvider {
   }
 
   async createBranch(name: string, options: CreateBranchOptions = {}): Promise<Branch> {
-    assertBranchName(name);
+    assertNewBranchName(name);
     const neon = this.#neon;
     const what = `creating branch "${name}"`;
     const [project, all] = await Promise.all([options.at ? neon.project(what) : undefined, neon.branches(what)]);
@@ -138,7 +139,13 @@ export class NeonRecoveryProvider implements RecoveryProvider {
       what,
       (api) =>
         api.createProjectBranch(this.projectId, {
-          branch: { name, parent_id: parent.id, ...(at && { parent_timestamp: at.toISOString() }) },
+          branch: {
+            name,
+            parent_id: parent.id,
+            ...(at && { parent_timestamp: at.toISOString() }),
+            // RFC 3339 "with precision up to seconds", as Neon's reference asks of expires_at.
+            ...(options.expiresAt && { expires_at: `${options.expiresAt.toISOString().slice(0, 19)}Z` }),
+          },
           // A branch without a compute cannot be connected to; one read-write compute, as the Console does.
           endpoints: [{ type: EndpointType.ReadWrite }],
         }),

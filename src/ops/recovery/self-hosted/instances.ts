@@ -142,6 +142,7 @@ export class Instances {
       createdAt: record.createdAt,
       ...(record.restoredFrom !== undefined && { restoredFrom: record.restoredFrom }),
       primary: record.primary,
+      ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
       state: runningPid(record.dataDir) ? "ready" : existsSync(join(record.dataDir, "PG_VERSION")) ? "stopped" : "init",
     };
   }

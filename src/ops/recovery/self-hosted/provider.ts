@@ -18,6 +18,7 @@ import {
   BranchIsPrimaryError,
   RecoveryError,
   assertBranchName,
+  assertNewBranchName,
 } from "../provider.ts";
 import { backupOnPath } from "./backups.ts";
 import { Instances, type SelfHostedOptions } from "./instances.ts";
@@ -197,7 +198,7 @@ export class SelfHostedRecovery implements RecoveryProvider {
   }
 
   async createBranch(name: string, options: CreateBranchOptions = {}): Promise<Branch> {
-    assertBranchName(name);
+    assertNewBranchName(name);
     const { instances, store } = this;
     return store.withLock(async () => {
       if (store.findBranch(name)) throw new BranchExistsError(name);
@@ -223,6 +224,7 @@ export class SelfHostedRecovery implements RecoveryProvider {
           createdAt: new Date(),
           primary: false,
           timeline: plan.timeline,
+          ...(options.expiresAt && { expiresAt: options.expiresAt }),
         });
       });
       try {

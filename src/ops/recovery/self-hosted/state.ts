@@ -12,7 +12,8 @@ import { BranchNotFoundError, RecoveryError } from "../provider.ts";
  *   archive/                 the WAL archive every instance writes to (segments, .history, .backup)
  *   backups/<id>/data        a base backup (pg_basebackup -Fp -X none), never started
  *   backups/<id>/backup.json when it was taken, its WAL range and timeline
- *   branches/<name>/data     a branch's data folder (the primary's may live elsewhere, e.g. .data/pg)
+ *   branches/<name>/data     a branch's data folder (the primary's may live elsewhere, e.g. .data/pg);
+ *                            a preview's `/` is `%2F` in its folder name (branchDir)
  *   branches/<name>/postgres.log
  */
 
@@ -31,6 +32,8 @@ export const branchRecordSchema = z.object({
   timeline: z.number().int().positive(),
   /** Postmaster pid when last started by us (informational: postmaster.pid is the truth). */
   pid: z.number().int().optional(),
+  /** A preview's expiry: `dbctl preview prune` deletes the branch past it (nothing here does by itself). */
+  expiresAt: isoDate.optional(),
 });
 export type BranchRecord = z.output<typeof branchRecordSchema>;
 
@@ -64,8 +67,12 @@ export class StateStore {
   get backupsDir() {
     return join(this.root, "backups");
   }
+  /**
+   * One folder per branch, directly under branches/: a preview's `preview/feature/x` is
+   * `preview%2Ffeature%2Fx` (names hold no `%`, so the encoding is one-to-one).
+   */
   branchDir(name: string) {
-    return join(this.root, "branches", name);
+    return join(this.root, "branches", name.replaceAll("/", "%2F"));
   }
 
   read(): State {

@@ -1,6 +1,6 @@
 import { OpsError } from "../../../errors.ts";
 import { connect } from "../../../sql.ts";
-import { type Branch, assertBranchName } from "../../provider.ts";
+import { type Branch, assertNewBranchName } from "../../provider.ts";
 import { HttpError, badRequest, notFound } from "./http-error.ts";
 import type { EmulatorBackend, NeonEmulatorOptions } from "./options.ts";
 import { type BranchRecord, type EndpointRecord, type SnapshotRecord, newId } from "./records.ts";
@@ -107,7 +107,7 @@ export class EmulatorModel {
   /** The interface's branch-name rule, answered as Neon answers a bad field. */
   assertName(name: string): void {
     try {
-      assertBranchName(name);
+      assertNewBranchName(name);
     } catch (error) {
       throw badRequest(error instanceof Error ? error.message : String(error));
     }
@@ -144,6 +144,7 @@ export class EmulatorModel {
 
   /** Adopts branches the backend has and the model lacks (made by dbctl, or before a restart), drops vanished ones and expired snapshots. */
   async sync(): Promise<void> {
+    await this.deleteExpiredBranches();
     const actual = await this.backend.listBranches();
     const byName = new Map(actual.map((b) => [b.name, b]));
     let changed = this.dropExpiredSnapshots();
@@ -193,6 +194,19 @@ export class EmulatorModel {
       if (endpoint.state !== "init") endpoint.state = state === "stopped" ? "idle" : "active";
     }
     if (changed) this.save();
+  }
+
+  /**
+   * Neon deletes a branch by itself once its expires_at has passed (a background job, "may not
+   * occur exactly at the specified time"); here the next request past it does. A branch with
+   * children or one an operation is changing waits.
+   */
+  async deleteExpiredBranches(now = Date.now()): Promise<void> {
+    for (const branch of [...this.branches.values()]) {
+      if (!branch.expiresAt || branch.expiresAt.getTime() > now || branch.busy || branch.isDefault || this.childrenOf(branch.id).length) continue;
+      this.log(`branch ${branch.id} (${branch.name}) expired at ${branch.expiresAt.toISOString()}: deleting it`);
+      await this.backend.deleteBranch(branch.name).catch((error: Error) => this.log(`deleting expired branch ${branch.name} failed: ${error.message}`));
+    }
   }
 
   /** Neon deletes a snapshot by itself once its expires_at has passed. Its branch being gone changes nothing. */

@@ -19,6 +19,8 @@ export interface BranchRecord {
   isDefault: boolean;
   /** An operation is changing it: the backend may not list it yet (or anymore). */
   busy: boolean;
+  /** Neon's expires_at: past it, the emulator deletes the branch (model.sync), as Neon's background job does. */
+  expiresAt?: Date;
 }
 
 export interface EndpointRecord {

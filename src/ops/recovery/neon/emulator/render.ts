@@ -42,6 +42,7 @@ export function renderBranch(branch: BranchRecord, projectId: string): Branch {
     created_at: neonTime(branch.createdAt),
     updated_at: neonTime(branch.updatedAt),
     ...(branch.lastResetAt && { last_reset_at: neonTime(branch.lastResetAt) }),
+    ...(branch.expiresAt && { expires_at: neonTime(branch.expiresAt) }),
     init_source: "parent-data",
   };
 }

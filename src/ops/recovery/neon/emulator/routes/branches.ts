@@ -42,6 +42,7 @@ const CreateBranchBody = z
         parent_lsn: z.string().optional(),
         parent_timestamp: Timestamp.optional(),
         init_source: z.string().optional(),
+        expires_at: Timestamp.optional(),
       })
       .loose()
       .optional(),
@@ -64,6 +65,17 @@ interface CreatedBranch {
 interface BranchOperations {
   branch: Branch;
   operations: NeonOperation[];
+}
+
+/**
+ * Neon's rule for a branch's expires_at: in the future and at most 30 days out (Neon's docs on
+ * branch expiration: "up to 30 days from the current time"); answered as Neon answers a bad field.
+ */
+const MAX_EXPIRY_MS = 30 * 86_400_000;
+function assertExpiry(expiresAt: Date, now = Date.now()): Date {
+  if (expiresAt.getTime() <= now) throw badRequest(`expires_at ${expiresAt.toISOString()} must be in the future`);
+  if (expiresAt.getTime() > now + MAX_EXPIRY_MS) throw badRequest(`expires_at ${expiresAt.toISOString()} must be at most 30 days from now`);
+  return expiresAt;
 }
 
 export function branchRoutes(model: EmulatorModel, operations: OperationRunner) {
@@ -126,6 +138,7 @@ export function branchRoutes(model: EmulatorModel, operations: OperationRunner) 
         if (model.nameTaken(name)) throw nameTaken();
         const at = spec.parent_timestamp === undefined ? undefined : new Date(spec.parent_timestamp);
         if (at) await assertInHistory(model, "parent_timestamp", at, parent);
+        const expiresAt = spec.expires_at === undefined ? undefined : assertExpiry(new Date(spec.expires_at));
 
         const now = new Date();
         const branch: BranchRecord = {
@@ -139,6 +152,7 @@ export function branchRoutes(model: EmulatorModel, operations: OperationRunner) 
           state: "init",
           isDefault: false,
           busy: true,
+          ...(expiresAt && { expiresAt }),
         };
         model.branches.set(id, branch);
         const endpoint: EndpointRecord | undefined = wanted.length ? { id: newId("ep"), branchId: id, createdAt: now, updatedAt: now, state: "init" } : undefined;
