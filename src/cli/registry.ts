@@ -24,12 +24,13 @@ import { dbSlowQueries } from "./commands/db-slow-queries.ts";
 import { jobsHistory } from "./commands/jobs-history.ts";
 import { jobsList } from "./commands/jobs-list.ts";
 import { jobsRun } from "./commands/jobs-run.ts";
+import { doctor } from "./commands/doctor.ts";
 
 /**
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries, jobsList, jobsRun, jobsHistory];
+export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries, jobsList, jobsRun, jobsHistory, doctor];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
