@@ -24,13 +24,17 @@ import { dbSlowQueries } from "./commands/db-slow-queries.ts";
 import { jobsHistory } from "./commands/jobs-history.ts";
 import { jobsList } from "./commands/jobs-list.ts";
 import { jobsRun } from "./commands/jobs-run.ts";
+import { previewCreate } from "./commands/preview-create.ts";
+import { previewDelete } from "./commands/preview-delete.ts";
+import { previewList } from "./commands/preview-list.ts";
+import { previewPrune } from "./commands/preview-prune.ts";
 import { doctor } from "./commands/doctor.ts";
 
 /**
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries, jobsList, jobsRun, jobsHistory, doctor];
+export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries, jobsList, jobsRun, jobsHistory, previewCreate, previewList, previewDelete, previewPrune, doctor];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",
@@ -38,6 +42,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   recovery: "Point-in-time recovery (Neon branches, or WAL archive + base backups self-hosted): window, branch, verify, promote, drill, delete, prune.",
   migrate: "Apply and inspect schema migrations (Prisma Migrate folders, same _prisma_migrations history).",
   db: "The database guide's reports: connections by state (pg_stat_activity), slowest statements (pg_stat_statements).",
+  preview: "Preview databases per git branch (preview/<branch>, migrated, expiring): create, list, delete, prune.",
   jobs: "The scheduled jobs (retention, PITR and backup checks, drills, backups, prunes): list, run one now, history.",
 };
 
