@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { insertFinishedRun } from "../../src/jobs/history.ts";
 import { DOCTOR_CHECKS, gatherFacts, GROUPS, runDoctor } from "../../src/ops/doctor/index.ts";
 import { freePort } from "../../src/ops/embedded/postgres.ts";
 import { quoteIdent, withConnection } from "../../src/ops/sql.ts";
@@ -27,11 +28,13 @@ const scratch = mkdtempSync(join(tmpdir(), "doctor-"));
 /** Nothing from the repository's own working state (its backups, npm start's archive) leaks in. */
 const isolated = { BACKUP_DIR: join(scratch, "backups"), RECOVERY_DIR: join(scratch, "recovery"), EMBEDDED_PG_DIR: join(scratch, "postgres") };
 let directUrl: string;
+let adminUrl: string;
 let silent: Server | undefined;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
   const db = await createTestDatabase();
+  adminUrl = db.url;
   const pg = inject("pg");
   await withConnection(pg.adminUrl, async (admin) => {
     await admin.query(`CREATE ROLE ${quoteIdent(ROLE)} LOGIN PASSWORD '${PASSWORD}'`);
@@ -183,3 +186,16 @@ it("a check that never finishes fails on its time limit instead of hanging the d
   ]);
 });
 
+
+// Last: it writes the database's job history, which the passing case above reads as empty.
+it("a failed recovery drill in JobRun fails the drill check with its error; the jobs check warns in development", async () => {
+  const at = new Date(Date.now() - 60_000);
+  await withConnection(adminUrl, (db) =>
+    insertFinishedRun(db, { id: randomBytes(8).toString("hex"), job: "recovery-drill", trigger: "cli", startedAt: at, finishedAt: at, outcome: "failed", rows: null, error: "the restored branch had 3 users, the live database 4.", detail: null }),
+  );
+  const { code, check, failed } = await doctor({ DIRECT_URL: directUrl });
+  expect(code).toBe(1);
+  expect(failed).toEqual(["last drill passed"]);
+  expect(check("last drill passed").advice).toContain("failed: the restored branch had 3 users, the live database 4.");
+  expect(check("jobs on schedule")).toMatchObject({ status: "warn", advice: expect.stringContaining("the last run of recovery-drill failed") });
+});

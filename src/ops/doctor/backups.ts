@@ -50,7 +50,7 @@ const recent: DoctorCheck<DoctorFacts> = {
       return pass(`the newest verified backup is ${result.detail?.ageHours} hours old (under ${facts.config.BACKUP_MAX_AGE_HOURS}).`, { ...result.detail, newest: newest && { ...newest } });
     }
     const why = (result.error ?? "no verified backup").replace(/\.$/, "");
-    return failInProduction(facts.config.APP_ENV, `${why}: run \`dbctl backup create\` (it verifies by a restore) or the backup job.`, result.detail);
+    return failInProduction(facts.config.APP_ENV, `${why}: take one with \`dbctl backup create\` and prove it with \`dbctl backup verify <file>\` (the backup job does both).`, result.detail);
   },
 };
 

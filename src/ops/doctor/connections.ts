@@ -45,7 +45,8 @@ const databaseUrl: DoctorCheck<DoctorFacts> = {
     const url = raw(facts, "DATABASE_URL");
     const environment = facts.config.APP_ENV;
     if (!url) {
-      return failInProduction(environment, "DATABASE_URL is not set: the app uses npm start's local database; in production set the pooled URL (Neon: the -pooler host).");
+      const local = environment === "development" || environment === "test" ? "the app uses npm start's local database; in production " : "";
+      return failInProduction(environment, `DATABASE_URL is not set: ${local}set the pooled URL (Neon: the -pooler host).`);
     }
     if (unparseable(url)) return fail("DATABASE_URL is not a postgresql:// (or prisma+postgres://) URL.");
     if (isHostedAccelerateUrl(url)) return fail("DATABASE_URL is hosted Prisma Accelerate, retired on 2026-12-01: see the hosted Accelerate check.");

@@ -52,9 +52,11 @@ const jobsOnSchedule: DoctorCheck<DoctorFacts> = {
     const named = (state: string) => jobs.filter((j) => j.state === state).map((j) => j.job);
     const failed = named("failed");
     if (failed.length) return failInProduction(facts.config.APP_ENV, `the last run of ${failed.join(", ")} failed: see \`dbctl jobs history\`.`, detail);
-    const behind = [...named("late"), ...named("never run")];
-    if (behind.length) {
-      return failInProduction(facts.config.APP_ENV, `${behind.join(", ")} missed their schedule (late or never run): check the scheduler (npm start, wrangler.toml or vercel.json crons).`, detail);
+    const late = named("late");
+    const never = named("never run");
+    if (late.length || never.length) {
+      const parts = [late.length && `${late.join(", ")} missed a scheduled run`, never.length && `${never.join(", ")} never ran`].filter(Boolean);
+      return failInProduction(facts.config.APP_ENV, `${parts.join("; ")}: check the scheduler (npm start, wrangler.toml or vercel.json crons).`, detail);
     }
     return pass(`all ${jobs.length} scheduled jobs ran on schedule.`, detail);
   },

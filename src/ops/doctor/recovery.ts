@@ -1,4 +1,5 @@
 import { DEFAULT_MIN_WINDOW_DAYS } from "../../jobs/recovery-jobs.ts";
+import { NoRestoreWindowError, type RestoreWindow } from "../recovery/provider.ts";
 import { fail, failInProduction, pass, type DoctorCheck } from "./check.ts";
 import type { DoctorFacts } from "./facts.ts";
 
@@ -19,7 +20,15 @@ const window: DoctorCheck<DoctorFacts> = {
     const policyDays = facts.config.PITR_MIN_WINDOW_DAYS ?? DEFAULT_MIN_WINDOW_DAYS[facts.config.APP_ENV];
     if (!facts.capabilities.recovery) return failInProduction(facts.config.APP_ENV, `${noProvider}.`, { policyDays });
     const provider = await facts.capabilities.recovery();
-    const { from, to } = await provider.restoreWindow();
+    let restorable: RestoreWindow;
+    try {
+      restorable = await provider.restoreWindow();
+    } catch (error) {
+      // A new database (npm start's first minutes): nothing archived yet is not broken, only young.
+      if (!(error instanceof NoRestoreWindowError)) throw error;
+      return failInProduction(facts.config.APP_ENV, `${error.message.replace(/\.$/, "")}: it opens with the first archived write.`, { provider: provider.kind, policyDays });
+    }
+    const { from, to } = restorable;
     const windowDays = (facts.now.getTime() - from.getTime()) / DAY_MS;
     const detail = { provider: provider.kind, from: from.toISOString(), to: to.toISOString(), windowDays: Math.round(windowDays * 100) / 100, policyDays };
     if (windowDays < policyDays) {
