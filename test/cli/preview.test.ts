@@ -104,6 +104,11 @@ describe.each(providers)("dbctl preview on $kind", { timeout: 180_000 }, ({ kind
     const unknown = await runDbctl(["preview", "delete", "--git-branch", "never-made"], env());
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no preview branch "preview\/never-made"/);
+    const missingOk = await runDbctl(["preview", "delete", "--git-branch", "never-made", "--missing-ok"], env());
+    expect(missingOk.code, missingOk.stderr).toBe(0);
+    expect(missingOk.stdout).toMatch(/nothing to delete/);
+    // --missing-ok is about a missing preview only: main is still refused.
+    expect((await runDbctl(["preview", "delete", "--name", "main", "--missing-ok"], env())).code).toBe(1);
     expect((await backend().provider.listBranches()).map((b) => b.name).sort()).toEqual(before);
   });
 
