@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { previewBranchName } from "../../src/ops/preview/names.ts";
+import { loadRecords, saveRecords } from "../../src/ops/recovery/neon/emulator/state-file.ts";
 import { assertBranchName, assertNewBranchName, isPreviewBranchName } from "../../src/ops/recovery/provider.ts";
 
 describe("preview branch names", () => {
@@ -28,5 +32,20 @@ describe("preview branch names", () => {
     expect(() => assertNewBranchName("preview/../main")).toThrow(/not a valid branch name/);
     expect(() => assertNewBranchName("preview/")).toThrow(/not a valid branch name/);
     expect(() => assertNewBranchName("restore-1")).not.toThrow();
+  });
+});
+
+describe("the Neon emulator's state file", () => {
+  it("keeps a branch's expires_at across a restart", () => {
+    const dir = mkdtempSync(join(tmpdir(), "emulator-state-"));
+    try {
+      const file = join(dir, "state.json");
+      const at = new Date("2026-12-09T10:00:00.000Z");
+      const branch = { id: "br-calm-sea-abc12345", name: "preview/x", createdAt: at, updatedAt: at, stateChangedAt: at, state: "ready" as const, isDefault: false, busy: false, expiresAt: new Date("2026-12-16T10:00:00.000Z") };
+      saveRecords(file, { branches: [branch], endpoints: [], snapshots: [] });
+      expect(loadRecords(file).branches[0]?.expiresAt?.toISOString()).toBe("2026-12-16T10:00:00.000Z");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
