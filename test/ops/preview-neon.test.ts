@@ -27,9 +27,9 @@ afterAll(async () => {
   await primary?.remove();
 }, 60_000);
 
-async function rawCreate(body: unknown) {
-  const res = await fetch(`${emulator.url}/projects/${PROJECT}/branches`, {
-    method: "POST",
+async function rawCreate(body: unknown, method = "POST", path = "") {
+  const res = await fetch(`${emulator.url}/projects/${PROJECT}/branches${path}`, {
+    method,
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
@@ -61,6 +61,12 @@ describe("previews on Neon (emulator)", { timeout: 120_000 }, () => {
     const past = await rawCreate({ branch: { name: "preview/past", expires_at: new Date(Date.now() - 1_000).toISOString() } });
     expect(past.status).toBe(400);
     expect(past.body.message).toMatch(/in the future/);
+    // Nor on the default branch, through Neon's branch update.
+    const main = (await neon.listBranches()).find((b) => b.primary);
+    const onMain = await rawCreate({ branch: { expires_at: new Date(Date.now() + DAY).toISOString() } }, "PATCH", `/${main?.id}`);
+    expect(onMain.status).toBe(400);
+    expect(onMain.body.message).toMatch(/default branch/);
+    expect((await neon.listBranches()).find((b) => b.primary)?.expiresAt).toBeUndefined();
     await expect(createPreview(neon, { gitBranch: "far", expiresAt: new Date(Date.now() + 31 * DAY), migrations })).rejects.toThrow(/at most 30 days/);
     expect((await neon.listBranches()).map((b) => b.name)).toEqual(["main"]);
   });

@@ -17,8 +17,9 @@ import type { NeonEmulatorOptions } from "./options.ts";
  *
  *   GET    /projects/{project_id}                              project, with history_retention_seconds
  *   GET    /projects/{project_id}/branches                     branches (limit, cursor, sort_by, sort_order, search)
- *   POST   /projects/{project_id}/branches                     {branch: {name, parent_id, parent_timestamp}, endpoints}
+ *   POST   /projects/{project_id}/branches                     {branch: {name, parent_id, parent_timestamp, expires_at}, endpoints}
  *   GET    /projects/{project_id}/branches/{branch_id}
+ *   PATCH  /projects/{project_id}/branches/{branch_id}         {branch: {expires_at}} (null removes it; never on the default branch)
  *   DELETE /projects/{project_id}/branches/{branch_id}         (204 when there is no such branch, as Neon)
  *   POST   /projects/{project_id}/branches/{branch_id}/restore {source_branch_id (itself), source_timestamp, preserve_under_name}
  *   GET    /projects/{project_id}/branches/{branch_id}/endpoints
@@ -36,7 +37,8 @@ import type { NeonEmulatorOptions } from "./options.ts";
  * branch's id and compute, makes the preserved old state the branch's parent and moves the
  * branch's children to it; a branch with children (422) or the default branch cannot be deleted;
  * a snapshot only of a moment inside its branch's history, kept after the branch is deleted and
- * gone once its expires_at has passed.
+ * gone once its expires_at has passed; a branch's expires_at at most 30 days out, and the branch
+ * deleted by the first request after it (Neon's background job).
  * Not emulated: LSNs, restores from another branch or from a snapshot, Neon's limits on snapshots
  * (root branches only, 10 per project), read-only computes, a pooler (pooled and direct URIs are
  * the same: the backend's instance), roles and databases beyond the configured pair.

@@ -10,7 +10,8 @@ import { BranchParams, NeonId, ProjectParams, Timestamp, emptyBodyIsNone, emulat
 
 /**
  * The branches of the project: list (Neon's sort, search and cursor pages), create (from a
- * parent, at a timestamp, with a read-write compute), read, delete. Restores are in
+ * parent, at a timestamp, with a read-write compute and an expires_at), read, update (expires_at),
+ * delete. Restores are in
  * branch-restore.ts.
  */
 
@@ -49,6 +50,9 @@ const CreateBranchBody = z
     endpoints: z.array(z.object({ type: z.enum(["read_write", "read_only"]) }).loose()).optional(),
   })
   .loose();
+
+/** Neon's branch update, as far as the emulator keeps: the expiry (null removes it). */
+const UpdateBranchBody = z.object({ branch: z.object({ expires_at: Timestamp.nullable().optional() }).loose() }).loose();
 
 interface BranchesPage {
   branches: Branch[];
@@ -194,6 +198,28 @@ export function branchRoutes(model: EmulatorModel, operations: OperationRunner) 
       (c) => {
         const branch = model.branch(c.req.valid("param").branch_id);
         return c.json({ branch: model.renderBranch(branch), annotation: renderAnnotation(branch) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: "patch",
+        path: "/projects/{project_id}/branches/{branch_id}",
+        request: { params: BranchParams, body: jsonBody(UpdateBranchBody) },
+        responses: { 200: neonJson<BranchOperations>("The branch as updated (no operations: nothing to run)") },
+      }),
+      (c) => {
+        const branch = model.branch(c.req.valid("param").branch_id);
+        const { expires_at: expires } = c.req.valid("json").branch;
+        if (expires !== undefined) {
+          // Neon refuses an expiry on the default branch (and on protected ones; the emulator has none).
+          if (branch.isDefault) throw badRequest("cannot set expires_at on the project's default branch");
+          if (expires === null) delete branch.expiresAt;
+          else branch.expiresAt = assertExpiry(new Date(expires));
+          branch.updatedAt = new Date();
+          model.save();
+        }
+        const updated: BranchOperations = { branch: model.renderBranch(branch), operations: [] };
+        return c.json(updated, 200);
       },
     )
     .openapi(
