@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import type { Env } from "../env.ts";
 import { backupCheckJob, backupJob } from "./backup-jobs.ts";
+import { previewPruneJob } from "./preview-jobs.ts";
 import { pitrCheckJob, recoveryDrillJob, recoveryPruneJob } from "./recovery-jobs.ts";
 import { retentionJob } from "./retention.ts";
 import type { JobDefinition } from "./types.ts";
@@ -10,7 +11,7 @@ import type { JobDefinition } from "./types.ts";
  * cron route, npm start's scheduler and `dbctl jobs` all read this list; wrangler.toml's and
  * vercel.json's crons are checked against it by a test.
  */
-export const JOBS: readonly JobDefinition[] = [retentionJob, pitrCheckJob, recoveryDrillJob, backupJob, backupCheckJob, recoveryPruneJob];
+export const JOBS: readonly JobDefinition[] = [retentionJob, pitrCheckJob, recoveryDrillJob, backupJob, backupCheckJob, recoveryPruneJob, previewPruneJob];
 
 export const JOB_NAMES = JOBS.map((job) => job.name);
 
