@@ -1,4 +1,4 @@
-import { prunePreviews } from "../ops/preview/previews.ts";
+import { prunePreviews } from "../ops/preview/branches.ts";
 import type { RecoveryProvider } from "../ops/recovery/provider.ts";
 import type { JobContext, JobDefinition, JobResult } from "./types.ts";
 
