@@ -6,11 +6,11 @@ import { createDb, dbOptions } from "./db/client.ts";
 import { sqlClientOf } from "./db/sql-client.ts";
 import { directUrlAdvice, isAccelerateUrl } from "./db/url.ts";
 import { withEnvFile } from "./env-file.ts";
-import { ConfigError, loadEnv, maskUrl, type Env } from "./env.ts";
+import { ConfigError, loadEnv, maskUrl } from "./env.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { createMetricBuffer } from "./http/metric-buffer.ts";
 import { nodeCapabilities } from "./jobs/node-capabilities.ts";
-import { ScheduleError, schedules } from "./jobs/registry.ts";
+import { schedules } from "./jobs/registry.ts";
 import { startScheduler, type Scheduler } from "./jobs/scheduler.ts";
 import { recordLocalDatabase } from "./ops/embedded/local-database.ts";
 import { startEmbeddedPostgres, takeOverSignals, type EmbeddedServer } from "./ops/embedded/postgres.ts";
@@ -37,7 +37,8 @@ const MIGRATIONS_DIR = "prisma/migrations";
 async function main() {
   const env = withEnvFile(process.env, process.cwd());
   const config = loadEnv(env);
-  const jobSchedules = config.JOBS_ENABLED ? readSchedules(config) : [];
+  // A JOB_SCHEDULES typo stops npm start (ScheduleError is a ConfigError) instead of a job never running.
+  const jobSchedules = config.JOBS_ENABLED ? schedules(config) : [];
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   let directUrl = config.DIRECT_URL ?? config.DATABASE_URL;
@@ -164,16 +165,6 @@ async function reportPending(url: string) {
     if (status.pending.length) log(`warning: ${status.pending.length} pending migration(s); run \`npx dbctl migrate deploy\`.`);
   } finally {
     await conn.close();
-  }
-}
-
-/** A JOB_SCHEDULES typo stops npm start, as any bad setting does, instead of a job never running. */
-function readSchedules(config: Env) {
-  try {
-    return schedules(config);
-  } catch (error) {
-    if (error instanceof ScheduleError) throw new ConfigError(error.message);
-    throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { envObject, loadEnv, type Env } from "../env.ts";
 import { nodeCapabilities } from "../jobs/node-capabilities.ts";
-import { findJob, JOB_NAMES, ScheduleError, schedules, type ScheduledJob } from "../jobs/registry.ts";
+import { findJob, JOB_NAMES } from "../jobs/registry.ts";
 import type { JobCapabilities } from "../jobs/types.ts";
 import { CliError, type CliContext } from "./command.ts";
 import { resolveDatabaseUrl, type ResolvedUrl } from "./database-url.ts";
@@ -22,16 +22,6 @@ const JOB_VARIABLES = Object.keys(envObject.shape).filter((key) => JOB_VARIABLE.
 
 export function jobsConfig(ctx: Pick<CliContext, "env">): Env {
   return loadEnv(Object.fromEntries(JOB_VARIABLES.map((key) => [key, ctx.env[key]])));
-}
-
-/** Each job's schedule in this configuration; a JOB_SCHEDULES the registry cannot read is a configuration error. */
-export function jobSchedules(config: Env): ScheduledJob[] {
-  try {
-    return schedules(config);
-  } catch (error) {
-    if (error instanceof ScheduleError) throw new CliError("INVALID_CONFIG", error.message);
-    throw error;
-  }
 }
 
 export interface JobSession {

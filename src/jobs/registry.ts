@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import type { Env } from "../env.ts";
+import { ConfigError, type Env } from "../env.ts";
 import { backupCheckJob, backupJob } from "./backup-jobs.ts";
 import { previewPruneJob } from "./preview-jobs.ts";
 import { pitrCheckJob, recoveryDrillJob, recoveryPruneJob } from "./recovery-jobs.ts";
@@ -19,7 +19,8 @@ export function findJob(name: string): JobDefinition | undefined {
   return JOBS.find((job) => job.name === name);
 }
 
-export class ScheduleError extends Error {
+/** A JOB_SCHEDULES the registry cannot read: a configuration error like any other bad variable. */
+export class ScheduleError extends ConfigError {
   override name = "ScheduleError";
 }
 

@@ -40,6 +40,12 @@ export function unmetNeeds(job: JobDefinition, deps: Pick<JobDeps, Capability>):
   return missing.length ? { missing, needs: parts.join(" and ") } : undefined;
 }
 
+/** Text about a job (its error, a log line) with every URL and key the job could know masked. */
+export function redactJobText(deps: Pick<JobDeps, "config" | "directUrl">, text: string): string {
+  const { config } = deps;
+  return redact(text, [config.DATABASE_URL, config.DIRECT_URL, deps.directUrl], [config.NEON_API_KEY, config.CRON_SECRET]);
+}
+
 export interface RunOptions {
   trigger: Trigger;
   /** Overrides JOB_TIME_BUDGET_MS (a Vercel function's own limit, a CLI run with time to spare). */
@@ -91,8 +97,7 @@ export async function runJob(job: JobDefinition, deps: JobDeps, options: RunOpti
       result = { outcome: "failed", error: (error as Error).message || String(error) };
     }
     // The error goes into JobRun, ErrorLog and a webhook: no connection string or key survives.
-    const { config } = deps;
-    const error = result.error === undefined ? null : redact(result.error, [config.DATABASE_URL, config.DIRECT_URL, deps.directUrl], [config.NEON_API_KEY, config.CRON_SECRET]);
+    const error = result.error === undefined ? null : redactJobText(deps, result.error);
     const end = { finishedAt: clock.now(), outcome: result.outcome, rows: result.rows ?? null, error };
     // Decided and sent before the run is written, so the run records whether its alert went out.
     const kind = alertFor(end, await previousHealth(deps.sql, job.name, id));

@@ -1,7 +1,6 @@
 import { Cron } from "croner";
-import { redact } from "../ops/redact.ts";
 import type { ScheduledJob } from "./registry.ts";
-import { runJob, unmetNeeds } from "./runner.ts";
+import { redactJobText, runJob, unmetNeeds } from "./runner.ts";
 import type { JobDeps, JobRunRecord } from "./types.ts";
 
 /**
@@ -36,9 +35,7 @@ const DEFAULT_STOP_WAIT_MS = 10_000;
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { deps } = options;
   // Whatever an error message quotes, no URL's password and no key reaches the log.
-  const urls = [deps.config.DATABASE_URL, deps.config.DIRECT_URL, deps.directUrl];
-  const secrets = [deps.config.NEON_API_KEY, deps.config.CRON_SECRET];
-  const log = (line: string) => options.log(`[jobs] ${redact(line, urls, secrets)}`);
+  const log = (line: string) => options.log(`[jobs] ${redactJobText(deps, line)}`);
   const inFlight = new Set<Promise<void>>();
   const timers: Cron[] = [];
   const scheduled: { job: string; schedule: string }[] = [];

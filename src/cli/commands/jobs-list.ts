@@ -5,7 +5,8 @@ import { withConnection } from "../../ops/sql.ts";
 import { defineCommand, EXIT } from "../command.ts";
 import { jsonFlag, urlFlag } from "../flags.ts";
 import { outcomeAt } from "../job-run-text.ts";
-import { jobSchedules, openJobs } from "../job-session.ts";
+import { schedules } from "../../jobs/registry.ts";
+import { openJobs } from "../job-session.ts";
 import { printJson } from "../output.ts";
 import { tableLines } from "../table.ts";
 
@@ -24,7 +25,8 @@ export const jobsList = defineCommand({
   flags: { url: urlFlag, json: jsonFlag },
   async run(flags, ctx) {
     const { target, config, capabilities } = openJobs(flags, ctx);
-    const entries = jobSchedules(config);
+    // A JOB_SCHEDULES the registry cannot read is a ConfigError: rendered as INVALID_CONFIG.
+    const entries = schedules(config);
     const latest = await withConnection(target.url, latestRuns, { applicationName: "dbctl jobs list" });
     const jobs = entries.map(({ job, schedule }) => {
       const unmet = unmetNeeds(job, capabilities);
