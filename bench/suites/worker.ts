@@ -1,0 +1,3 @@
+import type { Suite } from "../suite.ts";
+
+export const workerSuite: Suite = { name: "worker", run: async () => [] };
