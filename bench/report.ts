@@ -19,7 +19,7 @@ export interface Results {
 
 const number = (value: number | null, unit = "") => {
   if (value === null || Number.isNaN(value)) return "–";
-  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const digits = Number.isInteger(value) || Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return `${value.toFixed(digits)}${unit ? ` ${unit}` : ""}`;
 };
 const ratioText = (value: number | null) => (value === null ? "–" : `${value.toFixed(2)}x`);

@@ -83,16 +83,23 @@ export function createApp(deps: AppDeps) {
   app.use("*", secureHeaders());
   // First on /api/*, so every answer counts: preflights, 413s and maintenance 503s too.
   if (deps.metrics) app.use("/api/*", requestMetrics(deps.metrics, config.METRICS_SAMPLE_RATE));
-  app.use(
-    "/api/*",
-    cors({
-      origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Client-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
-      maxAge: 600,
-    }),
-  );
+  const corsHeaders = cors({
+    origin: (origin) => (allowedOrigins.has(origin) ? origin : null),
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    allowHeaders: ["Authorization", "Content-Type", "X-Client-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+    maxAge: 600,
+  });
+  // Hono's cors ends with c.header("Vary") after the handler, and c.header on a finished response
+  // copies it, which on Node loses @hono/node-server's fast path (the body read back as a stream
+  // and written in pieces: bench/analysis.md). A request from no origin we allow gets no CORS
+  // header from it anyway, so only preflights and allowed origins go through it; the rest get
+  // their Vary set on the response itself, which keeps it as it is.
+  app.use("/api/*", async (c, next) => {
+    if (c.req.method === "OPTIONS" || allowedOrigins.has(c.req.header("origin") ?? "")) return corsHeaders(c, next);
+    await next();
+    c.res.headers.append("Vary", "Origin");
+  });
   app.use(
     "/api/*",
     bodyLimit({

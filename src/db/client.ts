@@ -137,6 +137,30 @@ function poolConfig(options: DbOptions) {
   };
 }
 
+/** Distinct SQL texts a client prepares at most; past it, a new text runs unnamed, as before. */
+export const PREPARED_STATEMENT_LIMIT = 500;
+
+/**
+ * Names for prepared statements, one per distinct SQL text, so each connection parses and plans
+ * a statement once and then only binds it: Prisma's statements are few and fixed (its query
+ * plan cache keeps them so), and on the read path this saves the server a parse and a plan per
+ * statement (bench/analysis.md). Only over a direct connection: a transaction-mode pooler
+ * (PgBouncer, Hyperdrive, Supavisor) hands each transaction another server connection, where a
+ * statement prepared on the first does not exist.
+ */
+export function preparedStatementNames(limit = PREPARED_STATEMENT_LIMIT): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < limit) {
+      name = `prisma_${names.size}`;
+      names.set(sql, name);
+    }
+    // undefined: node-postgres runs it unnamed (the adapter passes the name straight through).
+    return name as string;
+  };
+}
+
 export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
   const driver = chooseDriver(options.url, options.driver);
   if (driver === "accelerate") {
@@ -159,5 +183,6 @@ export function createDb(PrismaClient: ClientClass, options: DbOptions): Db {
     }
     return build(PrismaClient, options, new PrismaNeon(pool, adapterOptions));
   }
-  return build(PrismaClient, options, new PrismaPg(pool, adapterOptions));
+  const prepared = isPooledUrl(options.url) ? undefined : { statementNameGenerator: preparedStatementNames() };
+  return build(PrismaClient, options, new PrismaPg(pool, { ...adapterOptions, ...prepared }));
 }

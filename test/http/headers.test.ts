@@ -87,6 +87,16 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-expose-headers")).toContain("X-Request-Id");
   });
 
+  it("a request from no allowed origin gets no CORS header, only Vary: Origin", async () => {
+    for (const headers of [{}, { origin: "https://evil.example.com" }]) {
+      const res = await t.request("GET", "/api/v1/notes", { token: user.token, headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("access-control-expose-headers")).toBeNull();
+      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+      expect(res.headers.get("vary")).toBe("Origin");
+    }
+  });
+
   it("allows no origin at all by default", async () => {
     const fresh = await createTestApp();
     const res = await fresh.request("OPTIONS", "/api/v1/notes", { headers: { origin: "https://app.example.com", "access-control-request-method": "GET" } });
