@@ -4,11 +4,8 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../http/context.ts";
 import { errorBody, forbidden, unauthorized } from "../http/errors.ts";
 import { bearer } from "../http/openapi.ts";
-import { sha256Hex } from "./crypto.ts";
-import { userSelect } from "./user.ts";
+import { lookupSession, TOKEN } from "./session.ts";
 
-/** Our tokens: 32 random bytes, base64url. Anything else is refused before the database is asked. */
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const CHALLENGE = 'Bearer realm="api"';
 
 /** Every way in without a usable token answers the same 401, in the API's error shape. */
@@ -20,17 +17,16 @@ const refusal = (message: string) => () =>
 
 /**
  * Hono's bearer auth (the scheme is case-insensitive), with a token resolved to its user by one
- * indexed query: the session joined to its user. An expired session is refused and left for the
- * retention cleanup: a read never writes.
+ * indexed query: the session joined to its user (auth/session.ts). A write has already looked its
+ * token up in the maintenance gate, in the same statement as the switch, and that answer is used.
+ * An expired session is refused and left for the retention cleanup: a read never writes.
  */
 export const requireAuth = bearerAuth<AppEnv>({
   realm: "api",
   verifyToken: async (token, c: Context<AppEnv>) => {
     if (!TOKEN.test(token)) return false;
-    const session = await c.var.db.session.findUnique({
-      where: { tokenHash: await sha256Hex(token) },
-      select: { id: true, expiresAt: true, user: { select: userSelect } },
-    });
+    const looked = c.var.sessionLookup?.token === token ? c.var.sessionLookup.result : await lookupSession(c.var.db, token);
+    const { session } = looked;
     if (!session) return false;
     if (session.expiresAt.getTime() <= Date.now()) throw unauthorized("Session expired, log in again");
     c.set("user", session.user);

@@ -1,5 +1,6 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { Passwords } from "../auth/passwords.ts";
+import type { SessionLookup } from "../auth/session.ts";
 import type { AuthUser } from "../auth/user.ts";
 import type { Db } from "../db/client.ts";
 import type { Env } from "../env.ts";
@@ -13,6 +14,8 @@ export interface AppVariables extends RequestIdVariables {
   clientRequestId?: string;
   user: AuthUser;
   sessionId: string;
+  /** A write's token, looked up by the maintenance gate with the switch (one statement); the auth middleware reuses it. */
+  sessionLookup?: { token: string; result: SessionLookup };
 }
 
 export interface AppEnv {

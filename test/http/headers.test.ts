@@ -88,7 +88,7 @@ describe("CORS", () => {
   });
 
   it("a request from no allowed origin gets no CORS header, only Vary: Origin", async () => {
-    for (const headers of [{}, { origin: "https://evil.example.com" }]) {
+    for (const headers of [{}, { origin: "https://evil.example.com" }] as Record<string, string>[]) {
       const res = await t.request("GET", "/api/v1/notes", { token: user.token, headers });
       expect(res.status).toBe(200);
       expect(res.headers.get("access-control-expose-headers")).toBeNull();

@@ -52,6 +52,16 @@ describe("maintenance mode", () => {
     expect(ready.body.maintenance).toEqual({ enabled: true, message: "Restoring from backup, back soon" });
   });
 
+  it("while on, a write answers 503 whatever its token, and the same write with the switch off is judged by its token", async () => {
+    await setMaintenance(sql, true);
+    const unknown = "A".repeat(43);
+    for (const token of [user.token, unknown]) expect((await t.request("DELETE", `/api/v1/notes/${noteId}`, { token })).status).toBe(503);
+    await setMaintenance(sql, false);
+    expect((await t.request("DELETE", `/api/v1/notes/${noteId}`, { token: unknown })).status).toBe(401);
+    expect((await t.request("GET", `/api/v1/notes/${noteId}`, { token: user.token })).status).toBe(200);
+    await setMaintenance(sql, true, "Restoring from backup, back soon");
+  });
+
   it("reads cost nothing extra while it is on", async () => {
     const { count } = await t.countStatements(() => t.request("GET", "/api/v1/notes", { token: user.token }));
     expect(count).toBeLessThanOrEqual(2);

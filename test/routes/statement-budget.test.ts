@@ -65,3 +65,37 @@ describe("statement budget for authenticated reads", () => {
     expect(listQuery).not.toMatch(/"t0"\."(deletedAt|userId)"(?! =| IS)/);
   });
 });
+
+/**
+ * A write costs its own statements plus one: the maintenance switch is read with the session, in
+ * the session lookup's statement. Creating a note in a project reads the project first (it must be
+ * the caller's and live); nothing opens a transaction for a single-row write.
+ */
+describe("statement budget for writes", () => {
+  let doomed: string;
+  beforeAll(async () => {
+    doomed = (await t.request("POST", "/api/v1/notes", { token, body: { title: "doomed" } })).body.id;
+  });
+
+  it.each([
+    ["POST a note without a project", 2, () => t.request("POST", "/api/v1/notes", { token, body: { title: "budget" } }), 201],
+    ["POST a note in a project", 3, () => t.request("POST", "/api/v1/notes", { token, body: { title: "budget", projectId } }), 201],
+    ["DELETE a note (to the trash)", 2, () => t.request("DELETE", `/api/v1/notes/${doomed}`, { token }), 204],
+    ["PATCH a project", 2, () => t.request("PATCH", `/api/v1/projects/${projectId}`, { token, body: { name: "renamed" } }), 200],
+    ["POST a project", 2, () => t.request("POST", "/api/v1/projects", { token, body: { name: "another" } }), 201],
+  ] as const)("%s: at most %i", async (_label, budget, send, status) => {
+    const { result, count, sql } = await t.countStatements(send);
+    expect(result.status).toBe(status);
+    expect(count, sql.join("\n")).toBeLessThanOrEqual(budget);
+    expect(sql.filter((s) => /^(BEGIN|COMMIT)/i.test(s.trim()))).toEqual([]);
+  });
+
+  it("a note created in a project answers its project's name, as a read of it does", async () => {
+    const created = await t.request("POST", "/api/v1/notes", { token, body: { title: "named", projectId } });
+    const read = await t.request("GET", `/api/v1/notes/${created.body.id}`, { token });
+    expect(created.body.project).toEqual({ id: projectId, name: expect.any(String) });
+    expect(created.body).toEqual(read.body);
+    expect(Object.keys(created.body)).toEqual(Object.keys(read.body));
+  });
+});
+
