@@ -53,10 +53,10 @@ describe("maintenance mode", () => {
   });
 
   it("while on, a write answers 503 whatever its token, and the same write with the switch off is judged by its token", async () => {
-    await setMaintenance(sql, true);
+    await setMaintenance(sql, true, null);
     const unknown = "A".repeat(43);
     for (const token of [user.token, unknown]) expect((await t.request("DELETE", `/api/v1/notes/${noteId}`, { token })).status).toBe(503);
-    await setMaintenance(sql, false);
+    await setMaintenance(sql, false, null);
     expect((await t.request("DELETE", `/api/v1/notes/${noteId}`, { token: unknown })).status).toBe(401);
     expect((await t.request("GET", `/api/v1/notes/${noteId}`, { token: user.token })).status).toBe(200);
     await setMaintenance(sql, true, "Restoring from backup, back soon");
