@@ -89,3 +89,19 @@ export async function repeat(runs: number, measure: (run: number) => Promise<Rec
   }
   return byName;
 }
+
+/** One figure of a suite, named once: its unit, its goal, and how it reads a run's measurement. */
+export interface FigureSpec<M> {
+  name: string;
+  unit: string;
+  target?: Target;
+  note?: string;
+  sample: (measured: M) => Sample;
+}
+
+/** Measures `runs` times and answers one figure per spec, in the specs' order. */
+export async function measureFigures<M>(runs: number, measure: (run: number) => Promise<M>, specs: readonly FigureSpec<M>[]): Promise<Figure[]> {
+  const measured: M[] = [];
+  for (let run = 0; run < runs; run++) measured.push(await measure(run));
+  return specs.map((spec) => figure(spec.name, spec.unit, measured.map(spec.sample), spec.target, spec.note));
+}

@@ -1,6 +1,6 @@
 import { withConnection } from "../../src/ops/sql.ts";
 import type { Dataset } from "../dataset.ts";
-import { figure, repeat, type Sample, type Target } from "../figures.ts";
+import { measureFigures, type Sample, type Target } from "../figures.ts";
 import { load, rotate, type LoadResult, type LoadSpec } from "../load.ts";
 import { startNodeServer, startRawServer } from "../servers/server-process.ts";
 import type { BenchContext, Suite } from "../suite.ts";
@@ -55,28 +55,23 @@ async function readPath(ctx: BenchContext, urls: Urls) {
   const token = rotate(ctx.dataset.users.map((u) => u.token));
   const spec = (connections: number) => (url: string): LoadSpec => ({ url, connections, seconds: seconds(ctx, 8), next: () => ({ path: PAGE, token: token() }), expect: 200 });
   await warmUp(urls, spec(32));
-  const samples = await repeat(ctx.runs, async (run) => {
-    const c1 = await sideBySide(run, urls, spec(1));
-    const c32 = await sideBySide(run, urls, spec(32));
-    ctx.log(`  read run ${run + 1}: c=32 ${c32.ours.requestsPerSecond.toFixed(0)} vs ${c32.raw.requestsPerSecond.toFixed(0)} req/s; c=1 p50 ${c1.ours.p50Ms} vs ${c1.raw.p50Ms} ms`);
-    return {
-      "read c=32 throughput": pair(c32, "requestsPerSecond"),
-      "read c=32 p50": pair(c32, "p50Ms"),
-      "read c=32 p99": pair(c32, "p99Ms"),
-      "read c=1 throughput": pair(c1, "requestsPerSecond"),
-      "read c=1 p50": pair(c1, "p50Ms"),
-      "read c=1 p99": pair(c1, "p99Ms"),
-    };
-  });
-  const get = (name: string) => samples.get(name) ?? [];
-  return [
-    figure("read c=32 throughput", "req/s", get("read c=32 throughput"), THROUGHPUT),
-    figure("read c=32 p50", "ms", get("read c=32 p50")),
-    figure("read c=32 p99", "ms", get("read c=32 p99"), P99),
-    figure("read c=1 throughput", "req/s", get("read c=1 throughput")),
-    figure("read c=1 p50", "ms", get("read c=1 p50"), P50),
-    figure("read c=1 p99", "ms", get("read c=1 p99")),
-  ];
+  return measureFigures(
+    ctx.runs,
+    async (run) => {
+      const c1 = await sideBySide(run, urls, spec(1));
+      const c32 = await sideBySide(run, urls, spec(32));
+      ctx.log(`  read run ${run + 1}: c=32 ${c32.ours.requestsPerSecond.toFixed(0)} vs ${c32.raw.requestsPerSecond.toFixed(0)} req/s; c=1 p50 ${c1.ours.p50Ms} vs ${c1.raw.p50Ms} ms`);
+      return { c1, c32 };
+    },
+    [
+      { name: "read c=32 throughput", unit: "req/s", target: THROUGHPUT, sample: (m) => pair(m.c32, "requestsPerSecond") },
+      { name: "read c=32 p50", unit: "ms", sample: (m) => pair(m.c32, "p50Ms") },
+      { name: "read c=32 p99", unit: "ms", target: P99, sample: (m) => pair(m.c32, "p99Ms") },
+      { name: "read c=1 throughput", unit: "req/s", sample: (m) => pair(m.c1, "requestsPerSecond") },
+      { name: "read c=1 p50", unit: "ms", target: P50, sample: (m) => pair(m.c1, "p50Ms") },
+      { name: "read c=1 p99", unit: "ms", sample: (m) => pair(m.c1, "p99Ms") },
+    ],
+  );
 }
 
 interface LiveNote {
@@ -132,32 +127,27 @@ async function writePath(ctx: BenchContext, urls: Urls) {
   await warmUp(urls, create(32));
   await warmUp(urls, softDelete(32));
   await untrash();
-  const samples = await repeat(ctx.runs, async (run) => {
-    const create32 = await sideBySide(run, urls, create(32));
-    const create1 = await sideBySide(run, urls, create(1));
-    const delete32 = await sideBySide(run, urls, softDelete(32));
-    await untrash();
-    const delete1 = await sideBySide(run, urls, softDelete(1));
-    await untrash();
-    ctx.log(`  write run ${run + 1}: create c=32 ${create32.ours.requestsPerSecond.toFixed(0)} vs ${create32.raw.requestsPerSecond.toFixed(0)}; delete c=32 ${delete32.ours.requestsPerSecond.toFixed(0)} vs ${delete32.raw.requestsPerSecond.toFixed(0)} req/s`);
-    return {
-      "create note c=32 throughput": pair(create32, "requestsPerSecond"),
-      "create note c=32 p99": pair(create32, "p99Ms"),
-      "create note c=1 p50": pair(create1, "p50Ms"),
-      "soft-delete note c=32 throughput": pair(delete32, "requestsPerSecond"),
-      "soft-delete note c=32 p99": pair(delete32, "p99Ms"),
-      "soft-delete note c=1 p50": pair(delete1, "p50Ms"),
-    };
-  });
-  const get = (name: string) => samples.get(name) ?? [];
-  return [
-    figure("create note c=32 throughput", "req/s", get("create note c=32 throughput"), THROUGHPUT),
-    figure("create note c=32 p99", "ms", get("create note c=32 p99"), P99),
-    figure("create note c=1 p50", "ms", get("create note c=1 p50"), P50),
-    figure("soft-delete note c=32 throughput", "req/s", get("soft-delete note c=32 throughput"), THROUGHPUT),
-    figure("soft-delete note c=32 p99", "ms", get("soft-delete note c=32 p99"), P99),
-    figure("soft-delete note c=1 p50", "ms", get("soft-delete note c=1 p50"), P50),
-  ];
+  return measureFigures(
+    ctx.runs,
+    async (run) => {
+      const create32 = await sideBySide(run, urls, create(32));
+      const create1 = await sideBySide(run, urls, create(1));
+      const delete32 = await sideBySide(run, urls, softDelete(32));
+      await untrash();
+      const delete1 = await sideBySide(run, urls, softDelete(1));
+      await untrash();
+      ctx.log(`  write run ${run + 1}: create c=32 ${create32.ours.requestsPerSecond.toFixed(0)} vs ${create32.raw.requestsPerSecond.toFixed(0)}; delete c=32 ${delete32.ours.requestsPerSecond.toFixed(0)} vs ${delete32.raw.requestsPerSecond.toFixed(0)} req/s`);
+      return { create32, create1, delete32, delete1 };
+    },
+    [
+      { name: "create note c=32 throughput", unit: "req/s", target: THROUGHPUT, sample: (m) => pair(m.create32, "requestsPerSecond") },
+      { name: "create note c=32 p99", unit: "ms", target: P99, sample: (m) => pair(m.create32, "p99Ms") },
+      { name: "create note c=1 p50", unit: "ms", target: P50, sample: (m) => pair(m.create1, "p50Ms") },
+      { name: "soft-delete note c=32 throughput", unit: "req/s", target: THROUGHPUT, sample: (m) => pair(m.delete32, "requestsPerSecond") },
+      { name: "soft-delete note c=32 p99", unit: "ms", target: P99, sample: (m) => pair(m.delete32, "p99Ms") },
+      { name: "soft-delete note c=1 p50", unit: "ms", target: P50, sample: (m) => pair(m.delete1, "p50Ms") },
+    ],
+  );
 }
 
 /** What the load wrote goes: the notes it created and the metrics our server recorded. */

@@ -94,7 +94,7 @@ export const statementsSuite: Suite = {
         "statements",
         [{ ours: c.statements.length, ...(rawCount !== undefined && { raw: rawCount }) }],
         authenticated ? { of: "value", bound: "max", limit: 2 } : undefined,
-        over || process.env.BENCH_SHOW_STATEMENTS ? c.statements.map(shorten).join(" · ") : undefined,
+        over ? c.statements.map(shorten).join(" · ") : undefined,
       );
     });
     return figures;

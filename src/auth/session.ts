@@ -13,7 +13,6 @@ export interface MaintenanceState {
 
 /** What one token resolves to: its session and user (none for an unknown token), and the maintenance switch (off unless asked for). */
 export interface SessionLookup {
-  tokenHash: string;
   session: { id: string; expiresAt: Date; user: AuthUser } | null;
   maintenance: MaintenanceState;
 }
@@ -56,9 +55,9 @@ export async function lookupSession(db: Db, token: string, options: { withMainte
         WHERE s."tokenHash" = ${tokenHash}`;
   const enabled = row?.maintenanceEnabled === true;
   const maintenance = { enabled, message: enabled ? (row?.maintenanceMessage ?? null) : null };
-  if (!row?.sessionId || !row.id || !row.expiresAt) return { tokenHash, session: null, maintenance };
+  if (!row?.sessionId || !row.id || !row.expiresAt) return { session: null, maintenance };
   const user = { id: row.id, email: row.email as string, name: row.name, role: row.role as AuthUser["role"], createdAt: row.createdAt as Date, updatedAt: row.updatedAt as Date };
-  return { tokenHash, session: { id: row.sessionId, expiresAt: row.expiresAt, user }, maintenance };
+  return { session: { id: row.sessionId, expiresAt: row.expiresAt, user }, maintenance };
 }
 
 /** The bearer token of an Authorization header, when it is one of ours; the scheme is case-insensitive, as Hono's bearerAuth has it. */
