@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
 import WebSocket from "ws";
 import { freePort, startEmbeddedPostgres } from "../src/ops/embedded/postgres.ts";
 import { loadDataset, QUICK } from "./dataset.ts";
@@ -9,7 +10,7 @@ import { load, rotate } from "./load.ts";
 import { startNodeServer, startRawServer } from "./servers/server-process.ts";
 
 /**
- * `npm run bench:profile [-- --seconds 10 --connections 32 --top 25 --raw --keep]`: the read path's
+ * `npm run bench:profile [-- --seconds 10 --connections 32 --top 25 --raw --write --keep]`: the read path's
  * CPU profile in its steady state (--raw: the floor's). Serves the API (`src/node.ts`) with the
  * inspector on, over the quick data set; warms it up, then records a profile over the DevTools
  * protocol while it serves the page of 50 notes, and prints where the server's CPU went: self time
@@ -85,7 +86,7 @@ export function summarize(profile: Profile, top: number, requests: number): stri
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, connections: { type: "string", default: "32" }, top: { type: "string", default: "25" }, keep: { type: "boolean", default: false }, raw: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" }, connections: { type: "string", default: "32" }, top: { type: "string", default: "25" }, keep: { type: "boolean", default: false }, raw: { type: "boolean", default: false }, write: { type: "boolean", default: false } } });
   const workDir = mkdtempSync(join(tmpdir(), "bench-profile-"));
   chmodSync(workDir, 0o777);
   const server = await startEmbeddedPostgres({ dataDir: join(workDir, "pg"), persistent: false });
@@ -94,7 +95,11 @@ async function main() {
     const inspectPort = await freePort();
     const api = await (values.raw ? startRawServer : startNodeServer)(dataset.url, {}, [`--inspect=127.0.0.1:${inspectPort}`]);
     const token = rotate(dataset.users.map((u) => u.token));
-    const spec = { url: api.url, connections: Number(values.connections), seconds: Number(values.seconds), next: () => ({ path: "/api/v1/notes?limit=50", token: token() }), expect: 200 };
+    // --write profiles the write path instead: creating a note (no project), the same body each time.
+    const request = values.write
+      ? { method: "POST" as const, expect: 201, next: () => ({ path: "/api/v1/notes", token: token(), body: { title: "profiled", content: "a note written under the profiler" } }) }
+      : { expect: 200, next: () => ({ path: "/api/v1/notes?limit=50", token: token() }) };
+    const spec = { url: api.url, connections: Number(values.connections), seconds: Number(values.seconds), ...request };
     let profile: Profile;
     try {
       await load({ ...spec, seconds: 3 });
@@ -123,7 +128,10 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
-  process.exit(1);
-});
+// Run as the script (npm run bench:profile), not when imported for `summarize`.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  });
+}

@@ -95,7 +95,7 @@ function readAnalysis(): string {
 }
 
 async function describeMachine(adminUrl: string, quick: boolean): Promise<Machine> {
-  const postgres = await withConnection(adminUrl, async (db) => (await db.query<{ v: string }>("SHOW server_version")).rows[0]?.v ?? "unknown");
+  const postgres = await withConnection(adminUrl, async (db) => (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "unknown");
   const cpu = cpus();
   return {
     cpus: cpu.length,

@@ -8,7 +8,17 @@ import { Hono } from "hono";
  * same JSON. It runs on Node and in workerd alike: it only needs something that runs a query.
  */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+  query(statement: Statement): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+/**
+ * A named statement: `pg` prepares it once per connection, as the API's Prisma Client does its
+ * own over a direct connection (src/db/client.ts), so neither side pays a parse and plan per query.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -18,10 +28,15 @@ const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.t
 const AUTH = `SELECT s.id AS "sessionId", s."expiresAt", u.id, u.email, u.name, u.role
   FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s."tokenHash" = $1`;
 
+// The page first, then its projects: joined before the LIMIT, PostgreSQL hashes every live
+// project in the database for each page (a sequential scan of the Project table); joined after
+// it, it looks up the page's few by primary key.
 const PAGE = `SELECT n.id, n.title, n.content, n.pinned, n."projectId", p.id AS "pid", p.name AS "pname", n."createdAt", n."updatedAt"
-  FROM "Note" n LEFT JOIN "Project" p ON p.id = n."projectId" AND p."deletedAt" IS NULL
-  WHERE n."userId" = $1 AND n."deletedAt" IS NULL
-  ORDER BY n.pinned DESC, n."createdAt" DESC, n.id DESC LIMIT $2`;
+  FROM (SELECT id, title, content, pinned, "projectId", "createdAt", "updatedAt" FROM "Note"
+        WHERE "userId" = $1 AND "deletedAt" IS NULL
+        ORDER BY pinned DESC, "createdAt" DESC, id DESC LIMIT $2) n
+  LEFT JOIN "Project" p ON p.id = n."projectId" AND p."deletedAt" IS NULL
+  ORDER BY n.pinned DESC, n."createdAt" DESC, n.id DESC`;
 
 const CREATE = `WITH created AS (
     INSERT INTO "Note" (id, "userId", "projectId", title, content, pinned, "createdAt", "updatedAt")
@@ -56,7 +71,7 @@ export function rawApp(db: Queryable) {
     const token = c.req.header("authorization")?.replace(/^Bearer /i, "") ?? "";
     if (!TOKEN.test(token)) return c.json({ error: { code: "UNAUTHORIZED", message: "Authentication required" } }, 401);
     const hash = hex(await crypto.subtle.digest("SHA-256", encoder.encode(token)));
-    const { rows } = await db.query(AUTH, [hash]);
+    const { rows } = await db.query({ name: "auth", text: AUTH, values: [hash] });
     const session = rows[0];
     if (!session || (session.expiresAt as Date).getTime() <= Date.now()) return c.json({ error: { code: "UNAUTHORIZED", message: "Invalid or revoked token" } }, 401);
     c.set("userId", session.id as string);
@@ -64,7 +79,7 @@ export function rawApp(db: Queryable) {
   });
   app.get("/api/v1/notes", async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 20) || 20, 1), 100);
-    const { rows } = await db.query(PAGE, [c.var.userId, limit + 1]);
+    const { rows } = await db.query({ name: "page", text: PAGE, values: [c.var.userId, limit + 1] });
     const items = rows.slice(0, limit).map(note);
     const last = items.at(-1);
     const nextCursor = rows.length > limit && last ? btoa(JSON.stringify([last.pinned, last.createdAt, last.id])) : null;
@@ -72,12 +87,12 @@ export function rawApp(db: Queryable) {
   });
   app.post("/api/v1/notes", async (c) => {
     const body = (await c.req.json()) as { title: string; content?: string; pinned?: boolean; projectId?: string | null };
-    const { rows } = await db.query(CREATE, [crypto.randomUUID(), c.var.userId, body.projectId ?? null, body.title, body.content ?? "", body.pinned ?? false]);
+    const { rows } = await db.query({ name: "create", text: CREATE, values: [crypto.randomUUID(), c.var.userId, body.projectId ?? null, body.title, body.content ?? "", body.pinned ?? false] });
     if (!rows[0]) return c.json({ error: { code: "NOT_FOUND", message: "Project not found" } }, 404);
     return c.json(note(rows[0]), 201);
   });
   app.delete("/api/v1/notes/:id", async (c) => {
-    const { rowCount } = await db.query(SOFT_DELETE, [c.req.param("id"), c.var.userId]);
+    const { rowCount } = await db.query({ name: "soft-delete", text: SOFT_DELETE, values: [c.req.param("id"), c.var.userId] });
     if (!rowCount) return c.json({ error: { code: "NOT_FOUND", message: "Note not found" } }, 404);
     return c.body(null, 204);
   });

@@ -15,16 +15,16 @@ interface Bindings {
 }
 
 const current = new AsyncLocalStorage<Queryable>();
-const app = rawApp({ query: (text, values) => (current.getStore() as Queryable).query(text, values) });
+const app = rawApp({ query: (statement) => (current.getStore() as Queryable).query(statement) });
 
 /** A client that connects on its first query: a request that needs no database opens no connection. */
 function requestClient(url: string): Queryable & { end(): Promise<void> } {
   const client = new Client({ connectionString: url });
   let connected: Promise<unknown> | undefined;
   return {
-    async query(text, values) {
+    async query(statement) {
       await (connected ??= client.connect());
-      return client.query(text, values);
+      return client.query(statement);
     },
     end: async () => {
       if (connected) await client.end();
