@@ -29,8 +29,10 @@ import {
  */
 
 let db: Connection;
+let url: string;
 beforeEach(async () => {
-  db = await openConnection((await createTestDatabase()).url);
+  ({ url } = await createTestDatabase());
+  db = await openConnection(url);
 });
 
 const HOUR = 60 * 60 * 1000;
@@ -130,6 +132,27 @@ describe("retention", () => {
 
     const history = (await listRuns(db, { job: "retention" })).filter((r) => !r.id.startsWith("fx-"));
     expect(history.map((r) => `${r.id}:${r.outcome}`).sort()).toEqual([`${interrupted.id}:partial`, `${resumed.id}:succeeded`].sort());
+  });
+
+  it("skips a row another transaction holds without waiting, and deletes it (moved by that update) on the next run", async () => {
+    await insertMetric(db, "fx-gone-metric-held", at(-40 * DAY));
+    await insertMetric(db, "fx-gone-metric-free", at(-40 * DAY));
+    await insertMetric(db, "fx-kept-metric-new", at(-DAY));
+    const holder = await openConnection(url);
+    try {
+      await holder.query("BEGIN");
+      // An update gives the row a new physical address (ctid) once it commits.
+      await holder.query(`UPDATE "PerformanceMetric" SET "durationMs" = "durationMs" + 1 WHERE id = 'fx-gone-metric-held'`);
+      const first = await runJob(retentionJob, { sql: db, config: jobConfig(), clock: fixedClock() }, { trigger: "cli" });
+      expect(first.rows?.PerformanceMetric).toBe(1);
+      expect((await fixtures()).PerformanceMetric).toEqual(["fx-gone-metric-held", "fx-kept-metric-new"]);
+      await holder.query("COMMIT");
+    } finally {
+      await holder.close();
+    }
+    const second = await runJob(retentionJob, { sql: db, config: jobConfig(), clock: fixedClock() }, { trigger: "cli" });
+    expect(second.rows?.PerformanceMetric).toBe(1);
+    expect((await fixtures()).PerformanceMetric).toEqual(["fx-kept-metric-new"]);
   });
 
   it("deletes nothing while maintenance is on", async () => {
