@@ -44,13 +44,25 @@ export function requestMetrics(sink: MetricsSink, sampleRate: number, random: ()
 }
 
 /**
- * Writes metrics in one INSERT, after checking the maintenance switch: as for ErrorLog, nothing
- * is written while maintenance is on (a restore may be replacing this very database).
+ * Writes metrics in one statement that also reads the maintenance switch: as for ErrorLog,
+ * nothing is written while maintenance is on (a restore may be replacing this very database).
+ * Written by hand because Prisma compiles a `createMany` afresh for every batch (its query plan
+ * cache keys on the batch's shape): a WASM compile of a few milliseconds on the event loop at
+ * every flush, after a separate maintenance read (bench/analysis.md). The batch goes as one array
+ * per column; ids are UUIDs made by PostgreSQL (the column is text, as JobRun's ids are).
  */
 export async function writeMetrics(db: Db, metrics: readonly RequestMetric[]): Promise<number> {
   if (metrics.length === 0) return 0;
-  const maintenance = await db.maintenanceMode.findUnique({ where: { id: 1 }, select: { enabled: true } });
-  if (maintenance?.enabled) return 0;
-  const { count } = await db.performanceMetric.createMany({ data: metrics.map(({ route, method, status, durationMs, timestamp }) => ({ route, method, status, durationMs, timestamp })) });
-  return count;
+  // Timestamps as UTC ISO text into `timestamp(3)`, the column type Prisma gives a DateTime.
+  const timestamps = metrics.map((m) => m.timestamp.toISOString());
+  const routes = metrics.map((m) => m.route);
+  const methods = metrics.map((m) => m.method);
+  const statuses = metrics.map((m) => m.status);
+  const durations = metrics.map((m) => m.durationMs);
+  return db.$executeRaw`
+    INSERT INTO "PerformanceMetric" (id, "timestamp", route, method, status, "durationMs")
+    SELECT gen_random_uuid()::text, m.ts, m.route, m.method, m.status, m.duration
+    FROM unnest(${timestamps}::timestamp(3)[], ${routes}::text[], ${methods}::text[], ${statuses}::int[], ${durations}::float8[])
+      AS m(ts, route, method, status, duration)
+    WHERE NOT EXISTS (SELECT 1 FROM "MaintenanceMode" WHERE id = 1 AND enabled)`;
 }

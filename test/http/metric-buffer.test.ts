@@ -31,10 +31,10 @@ const open = (db: Db, options: Parameters<typeof createMetricBuffer>[1]) => {
 const metric = (i: number): RequestMetric => ({ route: "/api/v1/buffered", method: "GET", status: 200, durationMs: i, timestamp: new Date() });
 const rowsOf = (db: Db, route = "/api/v1/buffered") => db.performanceMetric.count({ where: { route } });
 const clear = () => t.db.performanceMetric.deleteMany({});
-const inserts = (sql: string[]) => sql.filter((s) => /^INSERT INTO "public"\."PerformanceMetric"/.test(s));
+const inserts = (sql: string[]) => sql.filter((s) => /^INSERT INTO (?:"public"\.)?"PerformanceMetric"/.test(s.trim()));
 
 describe("metric buffer", () => {
-  it("writes in batches: one INSERT per full batch, the rest on flush", async () => {
+  it("writes in batches: one INSERT per full batch, the rest on flush, and no other statement", async () => {
     await clear();
     const b = open(t.db, { batchSize: 50, flushIntervalMs: HOUR });
     const { sql } = await t.countStatements(async () => {
@@ -42,6 +42,8 @@ describe("metric buffer", () => {
       await b.flush();
     });
     expect(inserts(sql)).toHaveLength(3);
+    // The maintenance switch is read inside each INSERT, not before it.
+    expect(sql).toHaveLength(3);
     expect(await rowsOf(t.db)).toBe(120);
     expect(b.stats()).toEqual({ buffered: 0, written: 120, dropped: 0 });
   });
@@ -60,6 +62,20 @@ describe("metric buffer", () => {
     for (let i = 0; i < 7; i++) b.record(metric(i));
     await b.stop();
     expect(await rowsOf(t.db)).toBe(7);
+  });
+
+  it("stores each metric as recorded: its timestamp to the millisecond (UTC), route, method, status and duration", async () => {
+    await clear();
+    const b = open(t.db, { batchSize: 100, flushIntervalMs: HOUR });
+    const recorded = [
+      { route: "/api/v1/buffered", method: "POST", status: 201, durationMs: 12.375, timestamp: new Date("2026-06-30T23:59:59.987Z") },
+      { route: "/api/v1/buffered", method: "DELETE", status: 503, durationMs: 0.5, timestamp: new Date("2026-01-01T00:00:00.001Z") },
+    ];
+    for (const m of recorded) b.record(m);
+    await b.flush();
+    const stored = await t.db.performanceMetric.findMany({ where: { route: "/api/v1/buffered" }, orderBy: { timestamp: "desc" } });
+    expect(stored.map(({ id: _id, ...m }) => m)).toEqual(recorded);
+    expect(new Set(stored.map((m) => m.id)).size).toBe(2);
   });
 
   it("writes nothing while maintenance is on, and counts those as dropped", async () => {
