@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticated } from "../auth/middleware.ts";
-import { notDeleted } from "../db/soft-delete.ts";
+import type { Db } from "../db/client.ts";
 import type { NoteWhereInput } from "../generated/prisma/models.ts";
 import { notFound } from "../http/errors.ts";
 import { createRouter, errors, Id, IdParam, jsonBody, jsonResponse } from "../http/openapi.ts";
@@ -60,14 +60,10 @@ const pinnedThenNewest = keyset<NoteWhereInput, ["pinned", "createdAt", "id"]>(
 );
 
 /**
- * The project a note points to must be the caller's and not in the trash; otherwise Prisma's
- * nested connect finds no Project and the error handler answers 404 "Project not found".
+ * The project a note points to, as a note shows it: the caller's and not in the trash (the
+ * soft-delete extension adds `deletedAt: null`), or null.
  */
-const connectProject = (projectId: string, userId: string) => ({ project: { connect: { id: projectId, userId, ...notDeleted } } });
-
-/** On update, absent leaves the link alone and null removes it. */
-const projectOnUpdate = (projectId: string | null | undefined, userId: string) =>
-  projectId === undefined ? {} : projectId === null ? { project: { disconnect: true } } : connectProject(projectId, userId);
+const findOwnProject = (db: Db, id: string, userId: string) => db.project.findFirst({ where: { id, userId }, select: { id: true, name: true } });
 
 const tags = ["Notes"];
 
@@ -107,7 +103,7 @@ export const noteRoutes = createRouter()
       // insert's select cost a transaction around lookups of the user and the project and a read
       // back (BEGIN, two SELECTs, INSERT, SELECT, COMMIT; bench/analysis.md), and lock nothing more
       // than this does (the foreign key still refuses a project deleted in between).
-      const project = projectId ? await c.var.db.project.findFirst({ where: { id: projectId, userId }, select: { id: true, name: true } }) : null;
+      const project = projectId ? await findOwnProject(c.var.db, projectId, userId) : null;
       if (projectId && !project) throw notFound("Project");
       const { createdAt, updatedAt, ...note } = await c.var.db.note.create({ data: { ...fields, userId, projectId: projectId ?? null }, select: scalarSelect });
       return c.json(serialize({ ...note, project, createdAt, updatedAt }), 201);
@@ -126,11 +122,17 @@ export const noteRoutes = createRouter()
     async (c) => {
       const { projectId, ...fields } = c.req.valid("json");
       const userId = c.var.user.id;
-      const note = await c.var.db.note.update({
+      // As on create: a new project is checked (the caller's, live) by the read that brings its
+      // name, then one plain UPDATE … RETURNING; a note keeping its project reads it after. A
+      // relation in the update's select costs a transaction around the UPDATE and a read back.
+      const moved = projectId ? await findOwnProject(c.var.db, projectId, userId) : null;
+      if (projectId && !moved) throw notFound("Project");
+      const { createdAt, updatedAt, ...note } = await c.var.db.note.update({
         where: { id: c.req.valid("param").id, userId },
-        data: { ...fields, ...projectOnUpdate(projectId, userId) },
-        select,
+        data: { ...fields, ...(projectId !== undefined && { projectId }) },
+        select: scalarSelect,
       });
-      return c.json(serialize(note), 200);
+      const project = projectId !== undefined ? moved : note.projectId ? await findOwnProject(c.var.db, note.projectId, userId) : null;
+      return c.json(serialize({ ...note, project, createdAt, updatedAt }), 200);
     },
   );

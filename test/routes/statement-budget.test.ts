@@ -73,13 +73,19 @@ describe("statement budget for authenticated reads", () => {
  */
 describe("statement budget for writes", () => {
   let doomed: string;
+  let inProject: string;
   beforeAll(async () => {
     doomed = (await t.request("POST", "/api/v1/notes", { token, body: { title: "doomed" } })).body.id;
+    inProject = (await t.request("POST", "/api/v1/notes", { token, body: { title: "kept in a project", projectId } })).body.id;
   });
 
   it.each([
     ["POST a note without a project", 2, () => t.request("POST", "/api/v1/notes", { token, body: { title: "budget" } }), 201],
     ["POST a note in a project", 3, () => t.request("POST", "/api/v1/notes", { token, body: { title: "budget", projectId } }), 201],
+    ["PATCH a note without a project", 2, () => t.request("PATCH", `/api/v1/notes/${doomed}`, { token, body: { pinned: true } }), 200],
+    ["PATCH a note, keeping its project", 3, () => t.request("PATCH", `/api/v1/notes/${inProject}`, { token, body: { title: "kept" } }), 200],
+    ["PATCH a note into a project", 3, () => t.request("PATCH", `/api/v1/notes/${doomed}`, { token, body: { projectId } }), 200],
+    ["PATCH a note out of its project", 2, () => t.request("PATCH", `/api/v1/notes/${inProject}`, { token, body: { projectId: null } }), 200],
     ["DELETE a note (to the trash)", 2, () => t.request("DELETE", `/api/v1/notes/${doomed}`, { token }), 204],
     ["PATCH a project", 2, () => t.request("PATCH", `/api/v1/projects/${projectId}`, { token, body: { name: "renamed" } }), 200],
     ["POST a project", 2, () => t.request("POST", "/api/v1/projects", { token, body: { name: "another" } }), 201],
@@ -96,6 +102,20 @@ describe("statement budget for writes", () => {
     expect(created.body.project).toEqual({ id: projectId, name: expect.any(String) });
     expect(created.body).toEqual(read.body);
     expect(Object.keys(created.body)).toEqual(Object.keys(read.body));
+  });
+
+  it.each([
+    ["a change of title keeps the project", true, () => ({ title: "retitled" }), true],
+    ["a move into the project shows it", false, () => ({ projectId }), true],
+    ["a move out of it shows none", true, () => ({ projectId: null }), false],
+  ] as const)("PATCH answers what a read of the note answers: %s", async (_label, startsInProject, body, shown) => {
+    const id = (await t.request("POST", "/api/v1/notes", { token, body: { title: "patched", projectId: startsInProject ? projectId : null } })).body.id;
+    const patched = await t.request("PATCH", `/api/v1/notes/${id}`, { token, body: body() });
+    const read = await t.request("GET", `/api/v1/notes/${id}`, { token });
+    expect(patched.status).toBe(200);
+    expect(patched.body.project).toEqual(shown ? { id: projectId, name: expect.any(String) } : null);
+    expect(patched.body).toEqual(read.body);
+    expect(Object.keys(patched.body)).toEqual(Object.keys(read.body));
   });
 });
 
