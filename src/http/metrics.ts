@@ -46,10 +46,10 @@ export function requestMetrics(sink: MetricsSink, sampleRate: number, random: ()
 /**
  * Writes metrics in one statement that also reads the maintenance switch: as for ErrorLog,
  * nothing is written while maintenance is on (a restore may be replacing this very database).
- * Written by hand because Prisma compiles a `createMany` afresh for every batch (its query plan
- * cache keys on the batch's shape): a WASM compile of a few milliseconds on the event loop at
- * every flush, after a separate maintenance read (bench/analysis.md). The batch goes as one array
- * per column; ids are UUIDs made by PostgreSQL (the column is text, as JobRun's ids are).
+ * Written by hand because Prisma's query plan cache does not serve `createMany`: the query
+ * compiler (WASM) ran for every batch, a pause on the event loop at every flush, after a separate
+ * maintenance read (bench/analysis.md). The batch goes as one array per column; ids are UUIDs
+ * made by PostgreSQL (the column is text, as JobRun's ids are).
  */
 export async function writeMetrics(db: Db, metrics: readonly RequestMetric[]): Promise<number> {
   if (metrics.length === 0) return 0;
