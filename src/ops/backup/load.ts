@@ -1,4 +1,6 @@
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Manifest } from "./manifest.ts";
 import { runTool, splitPassword } from "./pg-tools.ts";
 import { ticker, type ProgressListener } from "./progress.ts";
@@ -56,6 +58,23 @@ export async function loadBackup(path: string, url: string, options: LoadOptions
     }
   } finally {
     stop();
+  }
+}
+
+/**
+ * Puts the schema of the database at `sourceUrl` (no rows, no owners, no grants) into the one at
+ * `targetUrl`: `pg_dump -Fc -s` restored in one transaction. What a scratch database needs to
+ * behave like the source for DDL: its tables, indexes, constraints, types and functions.
+ */
+export async function copySchema(sourceUrl: string, targetUrl: string): Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), "dbctl-schema-"));
+  try {
+    const schemaFile = join(folder, "schema.dump");
+    const { url: source, password } = splitPassword(sourceUrl);
+    await runTool("pg_dump", ["-Fc", "-s", "-d", source, "-f", schemaFile], password === undefined ? {} : { password });
+    await loadBackup(schemaFile, targetUrl, { format: "custom", noOwner: true });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
   }
 }
 

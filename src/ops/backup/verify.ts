@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { withScratchDatabase } from "../scratch.ts";
 import { withConnection } from "../sql.ts";
-import { loadBackup, readToc } from "./load.ts";
+import { copySchema, loadBackup, readToc } from "./load.ts";
 import { dumpMajor, fileSha256, readManifest, recordVerification, type Manifest, type VerificationCheck } from "./manifest.ts";
-import { checkRestoreCompatible, firstToolError, PgToolError, runTool, splitPassword } from "./pg-tools.ts";
+import { checkRestoreCompatible, firstToolError, PgToolError } from "./pg-tools.ts";
 import type { ProgressListener } from "./progress.ts";
 import { countRows, qualifiedName, quotedName, userTables, type TableRef } from "./tables.ts";
 
@@ -95,19 +94,11 @@ async function checkToc(path: string, manifest: Manifest, pass: (name: string, d
  * restored into. For a --table backup, its own tables are dropped again so it can create them.
  */
 async function loadCurrentSchema(url: string, scratchUrl: string, manifest: Manifest) {
-  const folder = mkdtempSync(join(tmpdir(), "dbctl-verify-"));
-  try {
-    const schemaFile = join(folder, "schema.dump");
-    const { url: source, password } = splitPassword(url);
-    await runTool("pg_dump", ["-Fc", "-s", "-d", source, "-f", schemaFile], password === undefined ? {} : { password });
-    await loadBackup(schemaFile, scratchUrl, { format: "custom", noOwner: true });
-    if (manifest.include.tables && manifest.include.contents !== "data-only") {
-      await withConnection(scratchUrl, async (scratch) => {
-        for (const t of manifest.tables) await scratch.query(`DROP TABLE IF EXISTS ${quotedName(t)} CASCADE`);
-      });
-    }
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
+  await copySchema(url, scratchUrl);
+  if (manifest.include.tables && manifest.include.contents !== "data-only") {
+    await withConnection(scratchUrl, async (scratch) => {
+      for (const t of manifest.tables) await scratch.query(`DROP TABLE IF EXISTS ${quotedName(t)} CASCADE`);
+    });
   }
 }
 
