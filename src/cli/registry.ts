@@ -8,6 +8,7 @@ import { migrateReset } from "./commands/migrate-reset.ts";
 import { migrateRollback } from "./commands/migrate-rollback.ts";
 import { migrateVerify } from "./commands/migrate-verify.ts";
 import { migrateTrace } from "./commands/migrate-trace.ts";
+import { migrateRehearse } from "./commands/migrate-rehearse.ts";
 import { recoveryBranch } from "./commands/recovery-branch.ts";
 import { recoveryDelete } from "./commands/recovery-delete.ts";
 import { recoveryDrillCommand } from "./commands/recovery-drill.ts";
@@ -35,7 +36,7 @@ import { doctor } from "./commands/doctor.ts";
  * Every dbctl command, and the groups that hold them. Adding `migrate rollback`, `backup create`
  * or `doctor` is one file in commands/ and one entry here (plus its group's line, for a new group).
  */
-export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateTrace, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries, jobsList, jobsRun, jobsHistory, previewCreate, previewList, previewDelete, previewPrune, doctor];
+export const COMMANDS: readonly Command[] = [migrateDeploy, migrateStatus, migrateLint, migrateRollback, migrateVerify, migrateTrace, migrateRehearse, migrateNew, migrateReset, maintenanceOn, maintenanceOff, maintenanceStatus, backupCreate, backupList, backupVerify, backupPrune, backupRestore, recoveryWindow, recoveryBranch, recoveryVerify, recoveryPromote, recoveryDrillCommand, recoveryDelete, recoveryPrune, dbConnections, dbSlowQueries, jobsList, jobsRun, jobsHistory, previewCreate, previewList, previewDelete, previewPrune, doctor];
 
 export const GROUPS: Readonly<Record<string, string>> = {
   backup: "pg_dump backups with manifests: create, list, verify (scratch restore), prune by retention, restore.",

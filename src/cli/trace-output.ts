@@ -1,8 +1,8 @@
-import type { TraceFailure, TracedMigration } from "../ops/migrations/trace.ts";
+import type { TraceFailure, TracedLock, TracedMigration } from "../ops/migrations/trace.ts";
 import { formatLock } from "../ops/migrations/locks.ts";
 
 /** How `migrate trace` and `migrate rehearse` print a traced run for people. */
-export function traceLines(migrations: readonly TracedMigration[], options: { flag?: (lock: { blocks: string[]; heldMs: number }) => boolean } = {}): string[] {
+export function traceLines(migrations: readonly TracedMigration[], options: { over?: (migration: string, statement: number, lock: TracedLock) => boolean } = {}): string[] {
   const lines: string[] = [];
   for (const migration of migrations) {
     const how = migration.transactional ? "in one transaction" : "outside a transaction, one statement at a time";
@@ -10,7 +10,7 @@ export function traceLines(migrations: readonly TracedMigration[], options: { fl
     for (const [index, statement] of migration.statements.entries()) {
       lines.push(`  ${index + 1}. ${oneLine(statement.sql)}  ${formatMs(statement.durationMs)}${statement.error ? "  FAILED" : ""}`);
       for (const lock of statement.locks) {
-        const over = options.flag?.(lock) ? "  OVER BUDGET" : "";
+        const over = options.over?.(migration.name, index + 1, lock) ? "  OVER BUDGET" : "";
         lines.push(`       ${formatLock(lock)}, held ${formatMs(lock.heldMs)}${over}`);
       }
       if (statement.rewrites.length) lines.push(`       rewrote ${statement.rewrites.join(", ")} (every row copied under the lock)`);

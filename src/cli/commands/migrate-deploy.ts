@@ -2,10 +2,10 @@ import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { backupBeforeMigrate } from "../../ops/backup/pre-migration.ts";
 import { DEPLOY_DEFAULTS, deployMigrations } from "../../ops/migrations/deploy.ts";
-import { formatFinding, lintMigrations, type LintReport } from "../../ops/migrations/lint/index.ts";
 import type { MigrationFile } from "../../ops/migrations/files.ts";
 import { withConnection, type Connection } from "../../ops/sql.ts";
-import { CliError, defineCommand, EXIT, type CliContext } from "../command.ts";
+import { defineCommand, EXIT, type CliContext } from "../command.ts";
+import { lintGate } from "../lint-gate.ts";
 import { openMigrations } from "../migrations-target.ts";
 import { flag } from "../flag.ts";
 import { jsonFlag, migrationsDirFlag, urlFlag, wholeNumber } from "../flags.ts";
@@ -75,20 +75,7 @@ export const migrateDeploy = defineCommand({
         lockRetries: flags.lockRetries,
         annotate: (file) => (overridden.has(file.name) ? `dbctl: deployed with lint errors, --allow-unsafe: ${flags.allowUnsafe}` : undefined),
         beforeApply: async (pending: MigrationFile[]) => {
-          const report = await lintPending(files, pending);
-          if (report.summary.errors > 0) {
-            const errors = report.findings.filter((f) => f.severity === "error");
-            if (!flags.allowUnsafe) {
-              if (!flags.json) for (const finding of errors) ctx.stderr(formatFinding(finding));
-              const first = errors[0];
-              throw new CliError(
-                "LINT_FAILED",
-                `Refusing to deploy: ${plural(errors.length, "lint error")} in pending migrations (first: ${first?.rule} in ${first?.migration}); nothing was applied. Fix them, suppress one with \`-- lint-ignore <rule>: <reason>\`, or pass --allow-unsafe "<reason>".`,
-              );
-            }
-            for (const finding of errors) overridden.add(finding.migration);
-            log?.(`warning: deploying ${plural(errors.length, "lint error")} because --allow-unsafe: ${flags.allowUnsafe}`);
-          }
+          for (const name of await lintGate(files, pending, { allowUnsafe: flags.allowUnsafe, json: flags.json, ctx, log, verb: "deploy" })) overridden.add(name);
           if (!takeBackup) return;
           log?.(`Creating a backup before ${plural(pending.length, "pending migration")} ...`);
           backup = await backupBeforeMigrate(db, target.url, { dir: backupDir(flags.backupDir, ctx) });
@@ -118,10 +105,4 @@ export const migrateDeploy = defineCommand({
 function backupDir(flag: string | undefined, ctx: CliContext): string {
   const dir = flag ?? (ctx.env.BACKUP_DIR?.trim() || "backups");
   return dir.startsWith("/") ? dir : `${ctx.cwd}/${dir}`;
-}
-
-/** The pending migrations, linted with everything before them as history (tables that exist). */
-function lintPending(files: MigrationFile[], pending: MigrationFile[]): Promise<LintReport> {
-  const first = files.indexOf(pending[0] as MigrationFile);
-  return lintMigrations(pending, { before: files.slice(0, Math.max(first, 0)) });
 }

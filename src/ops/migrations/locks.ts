@@ -143,11 +143,11 @@ export class LockObserver {
 
 export const describeLock = (row: LockRow): RelationLock => ({ relation: row.relation, mode: row.mode, blocks: blocksOf(row.mode), ...(!row.granted && { waited: true }) });
 
-/** Locks as reported: strongest first, then by relation. */
+/** Locks as reported: strongest first, then by relation name (byte order: a table before its indexes). */
 export function sortLocks<L extends RelationLock>(locks: L[]): L[] {
   const order = Object.keys(LOCK_MODES);
   const strength = (mode: string) => (order.includes(mode) ? order.indexOf(mode) : order.length);
-  return locks.sort((a, b) => strength(b.mode) - strength(a.mode) || a.relation.localeCompare(b.relation));
+  return locks.sort((a, b) => strength(b.mode) - strength(a.mode) || (a.relation < b.relation ? -1 : a.relation > b.relation ? 1 : 0));
 }
 
 /** `"Note" ShareLock (blocks writes)`, for tables people read. */
