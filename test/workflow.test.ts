@@ -22,9 +22,9 @@ const GIT_BRANCH = "feature/workflow-check";
 
 const validate = (file: string) => runProcess(process.execPath, [VALIDATOR, file], { cwd: REPO_ROOT });
 
-/** Every `npx dbctl preview …` line of the workflow's run: scripts, split into words as a shell would (simple quoting only). */
+/** Every `npx dbctl preview|migrate …` line of the workflow's run: scripts, split into words as a shell would (simple quoting only). */
 function dbctlCommands(text: string): string[][] {
-  return [...text.matchAll(/npx dbctl (preview [^\n|&;]+)/g)].map((m) => [...(m[1] as string).trim().matchAll(/"([^"]*)"|(\S+)/g)].map((w) => (w[1] ?? w[2]) as string));
+  return [...text.matchAll(/npx dbctl ((?:preview|migrate) [^\n|&;]+)/g)].map((m) => [...(m[1] as string).trim().matchAll(/"([^"]*)"|(\S+)/g)].map((w) => (w[1] ?? w[2]) as string));
 }
 
 const expand = (words: string[], vars: Record<string, string>) => words.map((w) => w.replace(/\$(\w+)/g, (_, name: string) => vars[name] ?? `$${name}`));
@@ -56,11 +56,11 @@ describe(".github/workflows/preview.yml", { timeout: 120_000 }, () => {
     expect(refused.stdout + refused.stderr).toMatch(/runs-onn|runs-on/);
   });
 
-  it("runs its dbctl preview commands against the Neon emulator: create (twice), prune, delete", async () => {
+  it("runs its dbctl commands against the Neon emulator: rehearse, create (twice), prune, delete", async () => {
     const text = readFileSync(WORKFLOW, "utf8");
     const commands = dbctlCommands(text);
-    expect(commands.map((c) => c.slice(0, 2).join(" "))).toEqual(["preview create", "preview delete", "preview prune"]);
-    const [create, remove, prune] = commands as [string[], string[], string[]];
+    expect(commands.map((c) => c.slice(0, 2).join(" "))).toEqual(["migrate rehearse", "preview create", "preview delete", "preview prune"]);
+    const [rehearse, create, remove, prune] = commands as [string[], string[], string[], string[]];
 
     // The remote prune asks: a repository that has the PR's branch.
     const remote = join(scratch, "remote.git");
@@ -72,6 +72,10 @@ describe(".github/workflows/preview.yml", { timeout: 120_000 }, () => {
 
     const env = { NEON_API_KEY: API_KEY, NEON_PROJECT_ID: PROJECT, NEON_API_URL: emulator.url, NEON_DATABASE: "app", NEON_ROLE: "postgres" };
     const vars = { GIT_BRANCH };
+    // Production is up to date here: the rehearsal has nothing to apply, makes no branch, exits 0.
+    const rehearsed = await runDbctl(rehearse, { ...env, DIRECT_URL: primary.appUrl });
+    expect(rehearsed.code, rehearsed.stderr).toBe(0);
+    expect(rehearsed.stdout).toMatch(/No pending migrations to rehearse/);
     const outputFile = join(scratch, "github-output");
     for (const round of [1, 2]) {
       writeFileSync(outputFile, "");

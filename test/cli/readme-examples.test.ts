@@ -184,6 +184,15 @@ const EXPECTATIONS: Record<string, Expectation> = {
       for (const name of folders("prisma/migrations")) expect(stdout).toContain(name);
     },
   },
+  // The `migrate new` example's migration is pending: traced on a scratch copy, rehearsed on a
+  // branch of npm start's database that is gone afterwards, the live database untouched.
+  "migrate trace": { after: ({ stdout }) => expect(stdout).toContain(`${newMigration}  (in one transaction`) },
+  "migrate rehearse": {
+    after: async ({ stdout }) => {
+      expect(stdout).toMatch(/Rehearsed 1 migration on branch rehearse-\d{14}-[0-9a-f]{4} \(deleted\)/);
+      expect(await sql(`SELECT 1 FROM _prisma_migrations WHERE migration_name = $1`, [newMigration])).toEqual([]);
+    },
+  },
   "migrate deploy": {
     after: async () => {
       const rows = await sql<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
