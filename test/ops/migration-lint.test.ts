@@ -8,7 +8,7 @@ import { REPO_ROOT, runDbctl } from "../cli/run-dbctl.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { migrationFolder } from "./migration-folder.ts";
 
-const NAME = "20261201000000_change_note_fields";
+const NAME = "20261204000000_change_note_fields";
 const INITIAL_DIR = join(REPO_ROOT, "prisma/migrations");
 const INITIAL = readMigrations(INITIAL_DIR)[0]!;
 
@@ -88,8 +88,113 @@ const BAD: Case[] = [
   {
     title: "DROP INDEX CONCURRENTLY next to another statement",
     sql: `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\nDROP INDEX CONCURRENTLY "Note_pinned_idx";`,
-    expected: [["concurrently-not-alone", 2]],
+    expected: [
+      ["concurrently-not-alone", 2],
+      ["non-transactional-drop-without-if-exists", 2],
+    ],
   },
+  { title: "DROP INDEX CONCURRENTLY without IF EXISTS (squawk prefer-robust-stmts)", sql: `DROP INDEX CONCURRENTLY "Note_pinned_idx";`, expected: [["non-transactional-drop-without-if-exists", 1]] },
+  { title: "ADD COLUMN DEFAULT of a function lint cannot judge", sql: `ALTER TABLE "Note" ADD COLUMN "slug" TEXT DEFAULT make_slug();`, expected: [["add-column-volatile-default", 1]] },
+  { title: "ADD PRIMARY KEY without a constraint name (squawk adding-serial-primary-key-field)", sql: `ALTER TABLE "MaintenanceMode" ADD PRIMARY KEY ("id");`, expected: [["unique-constraint-without-index", 1]] },
+  {
+    title: "ADD COLUMN BIGSERIAL PRIMARY KEY",
+    sql: `ALTER TABLE "Note" ADD COLUMN "seq" BIGSERIAL PRIMARY KEY;`,
+    expected: [
+      ["add-column-volatile-default", 1],
+      ["unique-constraint-without-index", 1],
+    ],
+  },
+  {
+    title: "VALIDATE CONSTRAINT after another statement of the migration locked the table",
+    before: [`ALTER TABLE "Note" ADD CONSTRAINT "Note_projectId_fkey" FOREIGN KEY ("projectId") REFERENCES "Project"("id") NOT VALID;`],
+    sql: `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\nALTER TABLE "Note" VALIDATE CONSTRAINT "Note_projectId_fkey";`,
+    expected: [["validate-in-same-migration", 2]],
+  },
+  { title: "ADD CONSTRAINT ... NOT NULL (PostgreSQL 18) without NOT VALID", sql: `ALTER TABLE "Note" ADD CONSTRAINT "Note_projectId_not_null" NOT NULL "projectId";`, expected: [["set-not-null", 1]] },
+  { title: "DROP NOT NULL", sql: `ALTER TABLE "Note" ALTER COLUMN "title" DROP NOT NULL;`, expected: [["drop-not-null", 1]] },
+  {
+    title: "ADD CONSTRAINT EXCLUDE",
+    sql: `ALTER TABLE "Session" ADD CONSTRAINT "Session_no_overlap" EXCLUDE USING gist ("userId" WITH =, tstzrange("createdAt", "expiresAt") WITH &&);`,
+    expected: [["exclusion-constraint", 1]],
+  },
+  { title: "ADD COLUMN json", sql: `ALTER TABLE "Note" ADD COLUMN "meta" JSON;`, expected: [["json-column", 1]] },
+  { title: "ADD COLUMN json[]", sql: `ALTER TABLE "Note" ADD COLUMN "history" json[];`, expected: [["json-column", 1]] },
+  { title: "DETACH PARTITION", sql: `ALTER TABLE "PerformanceMetric" DETACH PARTITION "PerformanceMetric_2026_11";`, expected: [["detach-partition-without-concurrently", 1]] },
+  { title: "SET UNLOGGED", sql: `ALTER TABLE "PerformanceMetric" SET UNLOGGED;`, expected: [["alter-table-rewrite", 1]] },
+  { title: "SET LOGGED and SET TABLESPACE", sql: `ALTER TABLE "PerformanceMetric" SET LOGGED;\nALTER TABLE "ErrorLog" SET TABLESPACE "archive";`, expected: [["alter-table-rewrite", 1], ["alter-table-rewrite", 2], ["unrelated-tables", 2]] },
+  { title: "TRUNCATE", sql: `TRUNCATE "ErrorLog";`, expected: [["truncate-table", 1]] },
+  {
+    title: "TRUNCATE ... CASCADE",
+    sql: `TRUNCATE TABLE "User" CASCADE;`,
+    expected: [
+      ["truncate-cascade", 1],
+      ["truncate-table", 1],
+    ],
+  },
+  { title: "DROP DATABASE", sql: `DROP DATABASE IF EXISTS "app_staging";`, expected: [["drop-database", 1]] },
+  { title: "CREATE DOMAIN with a CHECK", sql: `CREATE DOMAIN "Email" AS TEXT CHECK (VALUE ~ '@');`, expected: [["create-domain-with-constraint", 1]] },
+  { title: "ALTER DOMAIN ADD CONSTRAINT", sql: `ALTER DOMAIN "Email" ADD CONSTRAINT "Email_lower" CHECK (VALUE = lower(VALUE));`, expected: [["alter-domain-add-constraint", 1]] },
+  { title: "ALTER DOMAIN SET NOT NULL", sql: `ALTER DOMAIN "Email" SET NOT NULL;`, expected: [["alter-domain-add-constraint", 1]] },
+  { title: "ALTER TYPE RENAME VALUE", sql: `ALTER TYPE "JobOutcome" RENAME VALUE 'partial' TO 'incomplete';`, expected: [["rename-enum-value", 1]] },
+  { title: "ALTER SCHEMA RENAME", sql: `ALTER SCHEMA "public" RENAME TO "app";`, expected: [["rename-schema", 1]] },
+  { title: "REINDEX TABLE", sql: `REINDEX TABLE "Note";`, expected: [["reindex-without-concurrently", 1]] },
+  { title: "REINDEX INDEX", sql: `REINDEX INDEX "Note_userId_idx";`, expected: [["reindex-without-concurrently", 1]] },
+  { title: "VACUUM FULL", sql: `VACUUM (FULL, ANALYZE) "ErrorLog";`, expected: [["vacuum-full-or-cluster", 1]] },
+  { title: "CLUSTER", sql: `CLUSTER "Note" USING "Note_pkey";`, expected: [["vacuum-full-or-cluster", 1]] },
+  {
+    title: "a backfill in the migration that adds its column (the guide's rename step 1 as one migration)",
+    sql: `ALTER TABLE "User" ADD COLUMN "fullName" TEXT;\nUPDATE "User" SET "fullName" = "name";`,
+    expected: [["backfill-in-schema-migration", 2]],
+  },
+  {
+    title: "a backfill before the ALTER TABLE of its table",
+    sql: `UPDATE "Note" SET "pinned" = false WHERE "pinned" IS NULL;\nALTER TABLE "Note" ALTER COLUMN "pinned" SET DEFAULT false;`,
+    expected: [["backfill-in-schema-migration", 1]],
+  },
+  {
+    title: "a DELETE in the migration that indexes its table",
+    sql: `DELETE FROM "ErrorLog" WHERE "timestamp" < now() - interval '90 days';\nCREATE INDEX "ErrorLog_timestamp_idx" ON "ErrorLog"("timestamp");`,
+    expected: [
+      ["backfill-in-schema-migration", 1],
+      ["create-index-without-concurrently", 2],
+    ],
+  },
+  {
+    title: "an UPDATE while another table of the migration is locked",
+    sql: `ALTER TABLE "Note" ADD COLUMN "archived" BOOLEAN NOT NULL DEFAULT false;\nUPDATE "User" SET "name" = btrim("name");`,
+    expected: [
+      ["backfill-in-schema-migration", 2],
+      ["unrelated-tables", 2],
+    ],
+  },
+  {
+    title: "a batched DO-block backfill in the migration that adds its column",
+    sql: `ALTER TABLE "User" ADD COLUMN "fullName" TEXT;\nDO $$ BEGIN\n  UPDATE "User" SET "fullName" = "name" WHERE "fullName" IS NULL;\nEND $$;`,
+    expected: [["backfill-in-schema-migration", 2]],
+  },
+  {
+    title: "BEGIN and COMMIT around a migration's statements (squawk transaction-nesting)",
+    sql: `BEGIN;\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;\nCOMMIT;`,
+    expected: [
+      ["transaction-control", 1],
+      ["transaction-control", 3],
+    ],
+  },
+  { title: "BEGIN never committed (squawk ban-uncommitted-transaction)", sql: `BEGIN;\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["transaction-control", 1]] },
+  {
+    title: "CREATE INDEX CONCURRENTLY inside BEGIN ... COMMIT (squawk ban-concurrent-index-creation-in-transaction)",
+    sql: `BEGIN;\nCREATE INDEX CONCURRENTLY "Note_title_idx" ON "Note"("title");\nCOMMIT;`,
+    expected: [
+      ["transaction-control", 1],
+      ["concurrently-not-alone", 2],
+      ["transaction-control", 3],
+    ],
+  },
+  { title: "SET lock_timeout = 0", sql: `SET lock_timeout = 0;\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["lock-timeout-disabled", 1]] },
+  { title: "SET lock_timeout to a minute", sql: `SET LOCAL lock_timeout TO '1min';\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["lock-timeout-disabled", 1]] },
+  { title: "RESET lock_timeout", sql: `RESET lock_timeout;\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["lock-timeout-disabled", 1]] },
+  { title: "set_config('lock_timeout', '0')", sql: `SELECT set_config('lock_timeout', '0', true);\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["lock-timeout-disabled", 1]] },
+  { title: "SET statement_timeout = 0", sql: `SET statement_timeout = 0;\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["statement-timeout-disabled", 1]] },
   ...["update_schema", "fix", "changes", "migration1", "misc", "wip", "temp", "test", "update_schema_2", "add_column", "more_db_changes"].map(
     (vague): Case => ({ title: `vague name ${vague}`, name: `20261201000000_${vague}`, sql: `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, expected: [["vague-migration-name", 1]] }),
   ),
@@ -129,10 +234,56 @@ const GOOD: Case[] = [
     before: [`CREATE UNIQUE INDEX CONCURRENTLY "Project_name_key" ON "Project"("name");`],
     sql: `ALTER TABLE "Project" ADD CONSTRAINT "Project_name_key" UNIQUE USING INDEX "Project_name_key";`,
   },
+  { title: "the guide's multi-step rename, step 1: add the new column", sql: `ALTER TABLE "User" ADD COLUMN "fullName" TEXT;` },
   {
-    title: "the guide's multi-step rename, step 1: add the new column and copy",
-    sql: `ALTER TABLE "User" ADD COLUMN "fullName" TEXT;\nUPDATE "User" SET "fullName" = "name";`,
+    title: "the guide's multi-step rename, step 2: copy, in a migration of its own",
+    before: [`ALTER TABLE "User" ADD COLUMN "fullName" TEXT;`],
+    sql: `UPDATE "User" SET "fullName" = "name" WHERE "fullName" IS NULL;`,
   },
+  {
+    title: "the guide's multi-step rename, step 2 for a large table: a batched DO block that commits between batches",
+    before: [`ALTER TABLE "User" ADD COLUMN "fullName" TEXT;`],
+    sql: [
+      `-- Backfill "User"."fullName" in batches of 1000, committing after each (runs outside a transaction).`,
+      `DO $$`,
+      `DECLARE`,
+      `  done integer;`,
+      `BEGIN`,
+      `  LOOP`,
+      `    UPDATE "User" SET "fullName" = "name"`,
+      `    WHERE ctid = ANY(ARRAY(SELECT ctid FROM "User" WHERE "fullName" IS NULL AND "name" IS NOT NULL LIMIT 1000));`,
+      `    GET DIAGNOSTICS done = ROW_COUNT;`,
+      `    EXIT WHEN done = 0;`,
+      `    COMMIT;`,
+      `  END LOOP;`,
+      `END $$;`,
+    ].join("\n"),
+  },
+  { title: "a data-only migration that deletes old rows", sql: `DELETE FROM "ErrorLog" WHERE "timestamp" < now() - interval '90 days';` },
+  {
+    title: "a backfill of a table created in the same migration",
+    sql: `CREATE TABLE "Tag" ("id" TEXT NOT NULL, "name" TEXT);\nINSERT INTO "Tag" ("id", "name") SELECT "id", "name" FROM "Project";\nUPDATE "Tag" SET "name" = lower("name");\nALTER TABLE "Tag" ALTER COLUMN "name" SET NOT NULL;`,
+  },
+  {
+    title: "the NOT NULL recipe's last step: VALIDATE, then SET NOT NULL and drop the check, in one migration",
+    before: [`ALTER TABLE "Note" ADD CONSTRAINT "Note_projectId_not_null" CHECK ("projectId" IS NOT NULL) NOT VALID;`],
+    sql: `ALTER TABLE "Note" VALIDATE CONSTRAINT "Note_projectId_not_null";\nALTER TABLE "Note" ALTER COLUMN "projectId" SET NOT NULL;\nALTER TABLE "Note" DROP CONSTRAINT "Note_projectId_not_null";`,
+  },
+  { title: "ADD CONSTRAINT ... NOT NULL ... NOT VALID (PostgreSQL 18)", sql: `ALTER TABLE "Note" ADD CONSTRAINT "Note_projectId_not_null" NOT NULL "projectId" NOT VALID;` },
+  { title: "ADD COLUMN DEFAULT of a known stable function", sql: `ALTER TABLE "Note" ADD COLUMN "slug" TEXT NOT NULL DEFAULT lower('untitled');` },
+  { title: "ADD COLUMN jsonb", sql: `ALTER TABLE "Note" ADD COLUMN "meta" JSONB;` },
+  { title: "ALTER TYPE ADD VALUE (PostgreSQL >= 12: in a transaction, no table lock)", sql: `ALTER TYPE "JobOutcome" ADD VALUE 'cancelled' AFTER 'skipped';` },
+  { title: "CREATE DOMAIN without a constraint", sql: `CREATE DOMAIN "Slug" AS TEXT;` },
+  {
+    title: "an exclusion constraint on a table created in the same migration",
+    sql: `CREATE TABLE "Booking" ("id" TEXT NOT NULL, "room" TEXT NOT NULL, "during" TSTZRANGE NOT NULL);\nALTER TABLE "Booking" ADD CONSTRAINT "Booking_no_overlap" EXCLUDE USING gist ("room" WITH =, "during" WITH &&);`,
+  },
+  { title: "DETACH PARTITION CONCURRENTLY alone in its migration", sql: `ALTER TABLE "PerformanceMetric" DETACH PARTITION "PerformanceMetric_2026_11" CONCURRENTLY;` },
+  { title: "REINDEX INDEX CONCURRENTLY alone in its migration", sql: `REINDEX INDEX CONCURRENTLY "Note_userId_idx";` },
+  { title: "plain VACUUM alone in its migration", sql: `VACUUM (ANALYZE) "ErrorLog";` },
+  { title: "TRUNCATE of a table created in the same migration", sql: `CREATE TABLE "Scratch" ("id" TEXT NOT NULL);\nTRUNCATE "Scratch";` },
+  { title: "a shorter lock_timeout and a bounded statement_timeout", sql: `SET LOCAL lock_timeout = '2s';\nSET statement_timeout = '1h';\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;` },
+  { title: "a SAVEPOINT inside deploy's transaction", sql: `SAVEPOINT "before_summary";\nALTER TABLE "Note" ADD COLUMN "summary" TEXT;\nRELEASE SAVEPOINT "before_summary";` },
   {
     title: "everything on a table created in the same migration",
     sql: [
@@ -201,6 +352,15 @@ describe("migration lint rules", () => {
     const result = await lintMigration(NAME, `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;`, { modified: "the checksums differ." });
     expect(ruleLines(result.findings)).toEqual([["applied-migration-modified", 1]]);
     expect(result.findings[0]?.severity).toBe("error");
+  });
+
+  it("a rule with a `since` spares migrations named before it (applied before the rule existed)", async () => {
+    const sql = `ALTER TABLE "User" ADD COLUMN "fullName" TEXT;\nUPDATE "User" SET "fullName" = "name";`;
+    const older = await lintMigration("20261202000000_add_user_full_name", sql);
+    expect(older.findings).toEqual([]);
+    expect(ruleLines(older.suppressed)).toEqual([["backfill-in-schema-migration", 2]]);
+    const newer = await lintMigration("20261203120000_add_user_full_name", sql);
+    expect(ruleLines(newer.findings)).toEqual([["backfill-in-schema-migration", 2]]);
   });
 
   it("the unrelated-tables rule spares the initial migration only", async () => {

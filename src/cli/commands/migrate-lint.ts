@@ -4,7 +4,7 @@ import { z } from "zod";
 import { maskUrl } from "../../env.ts";
 import { checksumOf, type MigrationFile } from "../../ops/migrations/files.ts";
 import { readHistory } from "../../ops/migrations/history.ts";
-import { formatText, lintMigrations, modifiedFromGit, modifiedFromHistory, RULES, RULE_IDS, summarize, type LintReport } from "../../ops/migrations/lint/index.ts";
+import { formatText, lintMigrations, modifiedFromGit, modifiedFromHistory, RULES, RULE_IDS, summarize, type LintReport, type RuleInfo } from "../../ops/migrations/lint/index.ts";
 import { withConnection } from "../../ops/sql.ts";
 import { CliError, defineCommand, EXIT, type CliContext, type CommandInput } from "../command.ts";
 import { resolveDatabaseUrl } from "../database-url.ts";
@@ -51,7 +51,10 @@ export const migrateLint = defineCommand({
     "A suppression without `: reason` is itself an error and suppresses nothing.",
     "",
     "Rules:",
-    ...RULE_IDS.map((id) => `  ${id} (${RULES[id].severity}): ${RULES[id].summary}`),
+    ...RULE_IDS.map((id) => {
+      const rule: RuleInfo = RULES[id];
+      return `  ${id} (${rule.severity}${rule.since ? `; migrations from ${rule.since} on` : ""}): ${rule.summary}`;
+    }),
     "",
     "Exit codes: 0 no errors (warnings allowed), 1 errors found or a failure, 2 bad usage.",
   ],

@@ -1,7 +1,9 @@
 import { describeGroups, isVagueName, nameAfterTimestamp, tableGroups, tablesOf } from "./migration-rules.ts";
 import { parseSql, SqlSyntaxError, type ParsedSql, type SqlStatement } from "./parser.ts";
 import { isRuleId, RULES, type RuleId, type Severity } from "./rules.ts";
-import { checkStatement, copyKnowledge, emptyKnowledge, newState, type Knowledge, type RawFinding } from "./statement-rules.ts";
+import { backfillFindings } from "./backfill-rules.ts";
+import { copyKnowledge, emptyKnowledge, newState, type Knowledge, type RawFinding } from "./state.ts";
+import { checkStatement } from "./statement-rules.ts";
 import { suppressionsByStatement, type Suppression } from "./suppressions.ts";
 
 export interface Finding {
@@ -78,10 +80,10 @@ export async function lintMigration(name: string, sql: string, context: LintCont
     index,
   });
 
-  const state = newState(knowledge);
+  const state = newState(knowledge, { outsideTransaction: statements.some((s) => s.nonTransactional) });
   const tablesPerStatement: string[][] = [];
   statements.forEach((statement, index) => {
-    for (const raw of checkStatement(statement, state)) anchored.push(at(statement, index, raw));
+    for (const raw of checkStatement(statement, state, index)) anchored.push(at(statement, index, raw));
     tablesPerStatement.push(tablesOf(statement, state));
     if (statement.nonTransactional && statements.length > 1) {
       anchored.push(
@@ -92,6 +94,8 @@ export async function lintMigration(name: string, sql: string, context: LintCont
       );
     }
   });
+
+  for (const { index, finding } of backfillFindings(state)) anchored.push(at(statements[index] as SqlStatement, index, finding));
 
   // Findings about the whole migration sit on its first statement, whose comments can suppress them.
   const first = statements[0];
@@ -158,7 +162,8 @@ function resolve(anchored: Anchored[], suppressions: Suppression[][], m: { name:
       why: info.why,
       fix: info.fix,
     };
-    const silenced = a.index >= 0 && (suppressions[a.index] ?? []).some((s) => s.reason !== null && s.rules.includes(a.rule));
+    const predates = "since" in info && (/^(\d{14})_/.exec(m.name)?.[1] ?? "99999999999999") < info.since;
+    const silenced = predates || (a.index >= 0 && (suppressions[a.index] ?? []).some((s) => s.reason !== null && s.rules.includes(a.rule)));
     (silenced ? suppressed : findings).push(finding);
   }
   return { findings, suppressed, knowledge: m.knowledge };

@@ -1,7 +1,7 @@
 import type { DropStmt, Node, RenameStmt } from "libpg-query";
 import { as, names, quote, relationsIn, unwrap } from "./ast.ts";
 import type { SqlStatement } from "./parser.ts";
-import type { MigrationState } from "./statement-rules.ts";
+import type { MigrationState } from "./state.ts";
 
 /** The rules that judge a migration as a whole: its name, and how many changes it holds. */
 

@@ -1,73 +1,33 @@
-import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, CreateStmt, CreateTableAsStmt, DropStmt, IndexStmt, Node, RangeVar, RenameStmt, SelectStmt } from "libpg-query";
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, CreateStmt, CreateTableAsStmt, CreateTrigStmt, DropStmt, IndexStmt, LockStmt, Node, RangeVar, RenameStmt, SelectStmt } from "libpg-query";
 import { as, functionsIn, names, quote, tableKey, tableLabel, unwrap } from "./ast.ts";
+import { recordBackfill } from "./backfill-rules.ts";
+import { objectRules } from "./object-rules.ts";
 import type { SqlStatement } from "./parser.ts";
-import type { RuleId } from "./rules.ts";
+import type { MigrationState, RawFinding } from "./state.ts";
+import { transactionRules } from "./transaction-rules.ts";
+import { volatilityOf } from "./volatility.ts";
 
 /**
  * The rules that judge one statement at a time. Statements on a table created earlier in the
  * same migration are exempt from them: nobody else can see that table until the migration
- * commits, so its locks block no one.
+ * commits, so its locks block no one. Tables live here; other objects (databases, domains,
+ * enums, schemas, maintenance commands) in object-rules.ts, transactions and timeouts in
+ * transaction-rules.ts.
  */
-
-export interface RawFinding {
-  rule: RuleId;
-  /** What this statement does wrong, naming its objects. */
-  message: string;
-}
-
-/** What earlier migrations left that changes a verdict: NOT NULL checks, added and validated. */
-export interface Knowledge {
-  /** Keyed by table and constraint name. */
-  notNullChecks: Map<string, { table: string; column: string; validated: boolean }>;
-}
-
-export const emptyKnowledge = (): Knowledge => ({ notNullChecks: new Map() });
-export const copyKnowledge = (k: Knowledge): Knowledge => ({ notNullChecks: new Map([...k.notNullChecks].map(([key, v]) => [key, { ...v }])) });
-
-/** What the statements before this one in the same migration did. */
-export interface MigrationState {
-  createdTables: Set<string>;
-  /** Index name -> table, for indexes created in this migration. */
-  createdIndexes: Map<string, string>;
-  /** Table + constraint name of constraints added NOT VALID in this migration. */
-  addedNotValid: Set<string>;
-  knowledge: Knowledge;
-}
-
-export const newState = (knowledge: Knowledge): MigrationState => ({
-  createdTables: new Set(),
-  createdIndexes: new Map(),
-  addedNotValid: new Set(),
-  knowledge,
-});
-
-/** Functions PostgreSQL marks VOLATILE that show up in column defaults (pg_proc.provolatile = 'v'). */
-const VOLATILE_FUNCTIONS = new Set([
-  "random",
-  "random_normal",
-  "gen_random_uuid",
-  "uuidv4",
-  "uuidv7",
-  "uuid_generate_v1",
-  "uuid_generate_v1mc",
-  "uuid_generate_v4",
-  "gen_random_bytes",
-  "clock_timestamp",
-  "timeofday",
-  "nextval",
-  "currval",
-  "lastval",
-  "setval",
-  "setseed",
-]);
 
 const SERIAL_TYPES = new Set(["serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"]);
 
 const key = (table: string, name: string) => `${table}\u0000${name}`;
 
-/** Checks one statement against the rules, then records what it created. */
-export function checkStatement(statement: SqlStatement, state: MigrationState): RawFinding[] {
+/** Checks statement number `index` of its migration against the rules, then records what it did. */
+export function checkStatement(statement: SqlStatement, state: MigrationState, index = 0): RawFinding[] {
+  recordBackfill(statement, index, state);
+  return [...tableRules(statement, state), ...objectRules(statement, state), ...transactionRules(statement, state)];
+}
+
+function tableRules(statement: SqlStatement, state: MigrationState): RawFinding[] {
   const [kind, body] = unwrap(statement.ast);
+  const at = statement.line;
   switch (kind) {
     case "CreateStmt":
       return createTable(body as CreateStmt, state);
@@ -76,16 +36,35 @@ export function checkStatement(statement: SqlStatement, state: MigrationState): 
     case "SelectStmt":
       return created((body as SelectStmt).intoClause?.rel, state);
     case "IndexStmt":
-      return createIndex(body as IndexStmt, state);
+      return createIndex(body as IndexStmt, state, at);
     case "DropStmt":
       return drop(body as DropStmt, state);
     case "RenameStmt":
-      return rename(body as RenameStmt, state);
+      return rename(body as RenameStmt, state, at);
     case "AlterTableStmt":
-      return alterTable(body as AlterTableStmt, state);
+      return alterTable(body as AlterTableStmt, state, at);
+    case "CreateTrigStmt": {
+      const relation = (body as CreateTrigStmt).relation;
+      // SHARE ROW EXCLUSIVE until the migration commits.
+      lock(relation, `CREATE TRIGGER on ${tableLabel(relation)}`, at, state);
+      return [];
+    }
+    case "LockStmt": {
+      const stmt = body as LockStmt;
+      // 5 is SHARE: from it up, the lock blocks writes.
+      if ((stmt.mode ?? 8) >= 5) for (const r of stmt.relations ?? []) lock(as<RangeVar>(r, "RangeVar"), `LOCK TABLE ${tableLabel(as<RangeVar>(r, "RangeVar"))}`, at, state);
+      return [];
+    }
     default:
       return [];
   }
+}
+
+/** Records that this migration holds a write-blocking lock on an existing table until it commits. */
+export function lock(relation: RangeVar | undefined, what: string, line: number, state: MigrationState) {
+  const table = tableKey(relation);
+  if (!table || state.createdTables.has(table) || state.lockedTables.has(table)) return;
+  state.lockedTables.set(table, { what, line });
 }
 
 const isNew = (relation: RangeVar | undefined, state: MigrationState) => state.createdTables.has(tableKey(relation));
@@ -101,10 +80,11 @@ function createTable(stmt: CreateStmt, state: MigrationState): RawFinding[] {
   return [];
 }
 
-function createIndex(stmt: IndexStmt, state: MigrationState): RawFinding[] {
+function createIndex(stmt: IndexStmt, state: MigrationState, at: number): RawFinding[] {
   const table = tableKey(stmt.relation);
   if (stmt.idxname) state.createdIndexes.set(stmt.idxname, table);
   if (stmt.concurrent || isNew(stmt.relation, state)) return [];
+  lock(stmt.relation, `CREATE INDEX on ${tableLabel(stmt.relation)}`, at, state);
   const what = `CREATE ${stmt.unique ? "UNIQUE " : ""}INDEX${stmt.idxname ? ` ${quote(stmt.idxname)}` : ""}`;
   return [{ rule: "create-index-without-concurrently", message: `${what} on existing table ${tableLabel(stmt.relation)} without CONCURRENTLY blocks its writes while the index builds.` }];
 }
@@ -126,8 +106,9 @@ function drop(stmt: DropStmt, state: MigrationState): RawFinding[] {
   return findings;
 }
 
-function rename(stmt: RenameStmt, state: MigrationState): RawFinding[] {
+function rename(stmt: RenameStmt, state: MigrationState, at: number): RawFinding[] {
   const fresh = isNew(stmt.relation, state);
+  if (stmt.renameType === "OBJECT_TABLE" || stmt.renameType === "OBJECT_COLUMN") lock(stmt.relation, `the rename in ${tableLabel(stmt.relation)}`, at, state);
   if (stmt.renameType === "OBJECT_TABLE") {
     if (fresh) {
       state.createdTables.add(stmt.newname ?? "");
@@ -146,7 +127,7 @@ function rename(stmt: RenameStmt, state: MigrationState): RawFinding[] {
   return [];
 }
 
-function alterTable(stmt: AlterTableStmt, state: MigrationState): RawFinding[] {
+function alterTable(stmt: AlterTableStmt, state: MigrationState, at: number): RawFinding[] {
   if (stmt.objtype !== "OBJECT_TABLE") return [];
   const table = tableKey(stmt.relation);
   const label = tableLabel(stmt.relation);
@@ -159,6 +140,10 @@ function alterTable(stmt: AlterTableStmt, state: MigrationState): RawFinding[] {
     remember(cmd, table, state);
     if (fresh) continue;
     findings.push(...alterTableCommand(cmd, table, label, state));
+    // Every form but VALIDATE (SHARE UPDATE EXCLUSIVE) locks writes out, most of them reads too.
+    if (cmd.subtype !== "AT_ValidateConstraint") lock(stmt.relation, `ALTER TABLE ${label}`, at, state);
+    const references = [as<Constraint>(cmd.def, "Constraint"), ...(as<ColumnDef>(cmd.def, "ColumnDef")?.constraints ?? []).map((c) => as<Constraint>(c, "Constraint"))];
+    for (const c of references) if (c?.contype === "CONSTR_FOREIGN") lock(c.pktable, `the foreign key of ${label}`, at, state);
   }
   return findings;
 }
@@ -194,14 +179,32 @@ function alterTableCommand(cmd: AlterTableCmd, table: string, label: string, sta
       return addColumn(as<ColumnDef>(cmd.def, "ColumnDef") ?? {}, label);
     case "AT_AddConstraint":
       return addConstraint(as<Constraint>(cmd.def, "Constraint") ?? {}, table, label, state);
-    case "AT_ValidateConstraint":
-      return state.addedNotValid.has(key(table, cmd.name ?? ""))
-        ? [{ rule: "validate-in-same-migration", message: `Validating ${quote(cmd.name ?? "")} in the migration that added it NOT VALID scans ${label} under the ADD's lock.` }]
+    case "AT_ValidateConstraint": {
+      const name = quote(cmd.name ?? "");
+      if (state.addedNotValid.has(key(table, cmd.name ?? ""))) {
+        return [{ rule: "validate-in-same-migration", message: `Validating ${name} in the migration that added it NOT VALID scans ${label} under the ADD's lock.` }];
+      }
+      const locked = state.lockedTables.get(table);
+      return locked
+        ? [{ rule: "validate-in-same-migration", message: `Validating ${name} scans ${label} under the lock taken by ${locked.what} (line ${locked.line}) earlier in this migration, which blocks writes until it commits.` }]
         : [];
+    }
+    case "AT_DropNotNull":
+      return [{ rule: "drop-not-null", message: `DROP NOT NULL on ${label}.${quote(cmd.name ?? "")} lets NULLs into a column that running code reads as never NULL.` }];
+    case "AT_DetachPartition":
+      return as<{ concurrent?: boolean }>(cmd.def, "PartitionCmd")?.concurrent
+        ? []
+        : [{ rule: "detach-partition-without-concurrently", message: `DETACH PARTITION ${tableLabel(as<{ name?: RangeVar }>(cmd.def, "PartitionCmd")?.name)} without CONCURRENTLY locks ${label} against reads and writes.` }];
+    case "AT_SetLogged":
+    case "AT_SetUnLogged":
+    case "AT_SetTableSpace":
+    case "AT_SetAccessMethod": {
+      const form = { AT_SetLogged: "SET LOGGED", AT_SetUnLogged: "SET UNLOGGED", AT_SetTableSpace: "SET TABLESPACE", AT_SetAccessMethod: "SET ACCESS METHOD" }[cmd.subtype];
+      return [{ rule: "alter-table-rewrite", message: `ALTER TABLE ${label} ${form} rewrites the whole table while blocking reads and writes.` }];
+    }
     case "AT_SetNotNull": {
       const column = cmd.name ?? "";
-      const proven = [...state.knowledge.notNullChecks.values()].some((c) => c.table === table && c.column === column && c.validated);
-      return proven ? [] : [{ rule: "set-not-null", message: `SET NOT NULL on ${label}.${quote(column)} scans the table while blocking reads and writes.` }];
+      return provenNotNull(table, column, state) ? [] : [{ rule: "set-not-null", message: `SET NOT NULL on ${label}.${quote(column)} scans the table while blocking reads and writes.` }];
     }
     case "AT_DropColumn":
       return [{ rule: "drop-column", message: `DROP COLUMN ${quote(cmd.name ?? "")} of ${label} removes data that running code may still use.` }];
@@ -211,6 +214,10 @@ function alterTableCommand(cmd: AlterTableCmd, table: string, label: string, sta
       return [];
   }
 }
+
+/** A validated CHECK (column IS NOT NULL) lets PostgreSQL >= 12 skip the scan of SET NOT NULL. */
+const provenNotNull = (table: string, column: string, state: MigrationState) =>
+  [...state.knowledge.notNullChecks.values()].some((c) => c.table === table && c.column === column && c.validated);
 
 function addColumn(column: ColumnDef, label: string): RawFinding[] {
   const name = `${label}.${quote(column.colname ?? "")}`;
@@ -225,18 +232,25 @@ function addColumn(column: ColumnDef, label: string): RawFinding[] {
   if (constraints.some((c) => c.contype === "CONSTR_NOTNULL" || c.contype === "CONSTR_PRIMARY") && !defaultExpr && !serial && !identity && !generated) {
     findings.push({ rule: "add-not-null-column-without-default", message: `ADD COLUMN ${name} NOT NULL without a DEFAULT fails on a table with rows.` });
   }
-  const volatile = [...new Set(functionsIn(defaultExpr).filter((f) => VOLATILE_FUNCTIONS.has(f)))];
+  const calls = [...new Set(functionsIn(defaultExpr))];
+  const volatile = calls.filter((f) => volatilityOf(f) === "volatile");
+  const unknown = calls.filter((f) => volatilityOf(f) === "unknown");
   const computed = volatile.length
     ? `its DEFAULT calls ${volatile.map((f) => `${f}()`).join(", ")}, which ${volatile.length === 1 ? "is" : "are"} volatile`
-    : serial
-      ? `${type[type.length - 1]} takes each row's value from a sequence`
-      : identity
-        ? "an identity column takes each row's value from a sequence"
-        : generated
-          ? "a stored generated column is computed row by row"
-          : undefined;
+    : unknown.length
+      ? `its DEFAULT calls ${unknown.map((f) => `${f}()`).join(", ")}, which lint cannot prove ${unknown.length === 1 ? "is" : "are"} not volatile`
+      : serial
+        ? `${type[type.length - 1]} takes each row's value from a sequence`
+        : identity
+          ? "an identity column takes each row's value from a sequence"
+          : generated
+            ? "a stored generated column is computed row by row"
+            : undefined;
   if (computed) {
     findings.push({ rule: "add-column-volatile-default", message: `ADD COLUMN ${name} rewrites the whole table to fill every existing row: ${computed}.` });
+  }
+  if ((type[type.length - 1] ?? "").toLowerCase() === "json") {
+    findings.push({ rule: "json-column", message: `ADD COLUMN ${name} of type json${column.typeName?.arrayBounds?.length ? "[]" : ""}, which has no equality operator: running queries that compare its rows (SELECT DISTINCT, UNION, GROUP BY) start failing.` });
   }
   for (const c of constraints) {
     if (c.contype === "CONSTR_FOREIGN" || c.contype === "CONSTR_CHECK") {
@@ -273,6 +287,19 @@ function addConstraint(constraint: Constraint, table: string, label: string, sta
         },
       ];
     }
+    case "CONSTR_NOTNULL": {
+      // PostgreSQL 18: ADD CONSTRAINT name NOT NULL col [NOT VALID], SET NOT NULL by another name.
+      const column = names(constraint.keys)[0] ?? "";
+      if (constraint.skip_validation || provenNotNull(table, column, state)) return [];
+      return [{ rule: "set-not-null", message: `ADD CONSTRAINT ${name}NOT NULL ${quote(column)} on ${label} scans the table while blocking reads and writes.` }];
+    }
+    case "CONSTR_EXCLUSION":
+      return [
+        {
+          rule: "exclusion-constraint",
+          message: `ADD CONSTRAINT ${name}EXCLUDE on ${label} builds its index and checks every row while blocking reads and writes; an exclusion constraint can be neither NOT VALID nor added USING INDEX.`,
+        },
+      ];
     case "CONSTR_UNIQUE":
     case "CONSTR_PRIMARY":
       if (constraint.indexname) return [];
