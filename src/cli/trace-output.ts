@@ -13,7 +13,7 @@ export function traceLines(migrations: readonly TracedMigration[], options: { ov
         const over = options.over?.(migration.name, index + 1, lock) ? "  OVER BUDGET" : "";
         lines.push(`       ${formatLock(lock)}, held ${formatMs(lock.heldMs)}${over}`);
       }
-      if (statement.rewrites.length) lines.push(`       rewrote ${statement.rewrites.join(", ")} (every row copied under the lock)`);
+      if (statement.rewrites.length) lines.push(`       rewrote ${statement.rewrites.join(", ")} (new storage: every row copied, or emptied by TRUNCATE, under the lock)`);
       if (statement.locks.length === 0 && !statement.error) lines.push("       no lock on a relation other sessions use");
       if (statement.error) lines.push(`       error: ${statement.error}`);
     }

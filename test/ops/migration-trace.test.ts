@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readMigrations } from "../../src/ops/migrations/files.ts";
+import { readMigrations, type MigrationFile } from "../../src/ops/migrations/files.ts";
 import { fingerprint } from "../../src/ops/migrations/fingerprint.ts";
 import { lintMigrations } from "../../src/ops/migrations/lint/index.ts";
 import { traceMigrations, type TraceReport } from "../../src/ops/migrations/trace.ts";
@@ -20,17 +20,23 @@ const { url } = await createTestDatabase();
 const PROJECT_MIGRATIONS = readMigrations(join(REPO_ROOT, "prisma/migrations"));
 let counter = 0;
 
-/** Traces one pending migration on top of the project's, as `migrate trace` would. */
-async function trace(sql: string): Promise<TraceReport> {
+const migration = (sql: string): MigrationFile => {
   const name = `2027010100${String(counter++).padStart(4, "0")}_trace_case_${counter}`;
-  return traceMigrations(url, [...PROJECT_MIGRATIONS, { name, path: `${name}/migration.sql`, sql, checksum: "x" }]);
+  return { name, path: `${name}/migration.sql`, sql, checksum: "x" };
+};
+
+/** Traces one pending migration (after `before`, pending too) on top of the project's, as `migrate trace` would. */
+function trace(sql: string, before: string[] = []): Promise<TraceReport> {
+  return traceMigrations(url, [...PROJECT_MIGRATIONS, ...before.map(migration), migration(sql)]);
 }
 
-const locksOf = (report: TraceReport, statement = 0) => report.migrations[0]?.statements[statement]?.locks.map((l) => [l.relation, l.mode, l.blocks.join("+") || "neither"]);
+/** The last migration's statement, traced. */
+const statementOf = (report: TraceReport, statement = 0) => report.migrations.at(-1)?.statements[statement];
+const locksOf = (report: TraceReport, statement = 0) => statementOf(report, statement)?.locks.map((l) => [l.relation, l.mode, l.blocks.join("+") || "neither"]);
 
-/** The lint rules a migration breaks, linted on top of the project's migrations. */
-async function rulesOf(sql: string): Promise<string[]> {
-  const report = await lintMigrations([{ name: "20270101000000_lint_case_note", path: "x", sql }], { before: PROJECT_MIGRATIONS });
+/** The lint errors of a migration, linted on top of the project's migrations (and `before`). */
+async function rulesOf(sql: string, before: string[] = []): Promise<string[]> {
+  const report = await lintMigrations([migration(sql)], { before: [...PROJECT_MIGRATIONS, ...before.map(migration)] });
   return report.findings.filter((f) => f.severity === "error").map((f) => f.rule);
 }
 
@@ -41,9 +47,15 @@ interface LockCase {
   rule?: string;
   /** [relation, mode, what it blocks] for the statement's locks on the tables traffic uses. */
   locks: [string, string, string][];
-  /** The tables it rewrote (every row copied): none unless said. */
+  /** The tables whose storage it replaced (a rewrite, or TRUNCATE): none unless said. */
   rewrites?: string[];
+  /** Pending migrations before it, traced too (what it needs: a partitioned table, a domain). */
+  before?: string[];
 }
+
+const PARTITIONED = `CREATE TABLE "MetricArchive" ("at" TIMESTAMP(3) NOT NULL, "value" DOUBLE PRECISION) PARTITION BY RANGE ("at");
+CREATE TABLE "MetricArchive_2026" PARTITION OF "MetricArchive" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`;
+const DOMAIN = `CREATE DOMAIN "Score" AS INTEGER;\nCREATE TABLE "Rating" ("score" "Score");`;
 
 const CASES: LockCase[] = [
   {
@@ -98,20 +110,104 @@ const CASES: LockCase[] = [
     rule: "set-not-null",
     locks: [[`"Note"`, "AccessExclusiveLock", "reads+writes"]],
   },
+  {
+    title: "a volatile default rewrites the table under an AccessExclusiveLock",
+    sql: `ALTER TABLE "Note" ADD COLUMN "publicId" UUID DEFAULT gen_random_uuid();`,
+    rule: "add-column-volatile-default",
+    locks: [[`"Note"`, "AccessExclusiveLock", "reads+writes"]],
+    rewrites: [`"Note"`],
+  },
+  {
+    title: "ADD CONSTRAINT UNIQUE builds its index under an AccessExclusiveLock",
+    sql: `ALTER TABLE "Project" ADD CONSTRAINT "Project_id_name_key" UNIQUE ("id", "name");`,
+    rule: "unique-constraint-without-index",
+    locks: [[`"Project"`, "AccessExclusiveLock", "reads+writes"]],
+  },
+  {
+    title: "the unique index built CONCURRENTLY first takes a ShareUpdateExclusiveLock",
+    sql: `CREATE UNIQUE INDEX CONCURRENTLY "Project_id_name_key" ON "Project"("id", "name");`,
+    locks: [[`"Project"`, "ShareUpdateExclusiveLock", "neither"]],
+  },
+  {
+    title: "an exclusion constraint builds its index under an AccessExclusiveLock",
+    sql: `ALTER TABLE "Project" ADD CONSTRAINT "Project_id_excl" EXCLUDE USING btree ("id" WITH =);`,
+    rule: "exclusion-constraint",
+    locks: [[`"Project"`, "AccessExclusiveLock", "reads+writes"]],
+  },
+  {
+    title: "REINDEX without CONCURRENTLY locks the table against writes and the index against reads",
+    sql: `REINDEX INDEX "Note_pinned_idx";`,
+    rule: "reindex-without-concurrently",
+    locks: [
+      [`"Note"`, "ShareLock", "writes"],
+      [`"Note_pinned_idx"`, "AccessExclusiveLock", "reads+writes"],
+    ],
+  },
+  {
+    title: "REINDEX CONCURRENTLY takes ShareUpdateExclusiveLocks only",
+    sql: `REINDEX INDEX CONCURRENTLY "Note_pinned_idx";`,
+    locks: [[`"Note"`, "ShareUpdateExclusiveLock", "neither"]],
+  },
+  {
+    title: "VACUUM FULL rewrites the table under an AccessExclusiveLock (seen queued behind the open reader)",
+    sql: `VACUUM FULL "Note";`,
+    rule: "vacuum-full-or-cluster",
+    locks: [[`"Note"`, "AccessExclusiveLock", "reads+writes"]],
+    rewrites: [`"Note"`],
+  },
+  {
+    title: "SET UNLOGGED rewrites the table under an AccessExclusiveLock",
+    sql: `ALTER TABLE "PerformanceMetric" SET UNLOGGED;`,
+    rule: "alter-table-rewrite",
+    locks: [[`"PerformanceMetric"`, "AccessExclusiveLock", "reads+writes"]],
+    rewrites: [`"PerformanceMetric"`],
+  },
+  {
+    title: "TRUNCATE replaces the table's storage under an AccessExclusiveLock",
+    sql: `TRUNCATE "PerformanceMetric";`,
+    rule: "truncate-table",
+    locks: [[`"PerformanceMetric"`, "AccessExclusiveLock", "reads+writes"]],
+    rewrites: [`"PerformanceMetric"`],
+  },
+  {
+    title: "DETACH PARTITION locks the partitioned table against reads and writes",
+    before: [PARTITIONED],
+    sql: `ALTER TABLE "MetricArchive" DETACH PARTITION "MetricArchive_2026";`,
+    rule: "detach-partition-without-concurrently",
+    locks: [[`"MetricArchive"`, "AccessExclusiveLock", "reads+writes"]],
+  },
+  {
+    title: "ALTER DOMAIN ... ADD CONSTRAINT checks every column of the domain, blocking writes",
+    before: [DOMAIN],
+    sql: `ALTER DOMAIN "Score" ADD CONSTRAINT "Score_positive" CHECK (VALUE > 0);`,
+    rule: "alter-domain-add-constraint",
+    locks: [[`"Rating"`, "ShareLock", "writes"]],
+  },
 ];
 
 describe("dbctl migrate trace: the locks PostgreSQL really takes", () => {
   it.each(CASES)("$title", async (c) => {
-    const report = await trace(c.sql);
+    const report = await trace(c.sql, c.before);
     expect(report.failure).toBeUndefined();
-    const locks = (locksOf(report) ?? []).filter(([relation]) => c.locks.some(([r]) => r === relation) || relation === `"Note"` || relation === `"Project"`);
-    expect(locks).toEqual(expect.arrayContaining(c.locks));
-    expect(report.migrations[0]?.statements[0]?.rewrites).toEqual(c.rewrites ?? []);
-    // The linter says the same: a rule fires exactly when the statement blocks reads or writes for
-    // the length of work proportional to the table (the instant ADD COLUMN aside).
-    const rules = await rulesOf(c.sql);
+    expect(locksOf(report)).toEqual(expect.arrayContaining(c.locks));
+    expect(statementOf(report)?.rewrites).toEqual(c.rewrites ?? []);
+    // The linter says the same: its rule fires on the statements that block reads or writes for
+    // as long as work proportional to the table takes, and not on their safe recipes.
+    const rules = await rulesOf(c.sql, c.before);
     if (c.rule) expect(rules).toContain(c.rule);
-    else expect(rules).toEqual([]);
+    else {
+      expect(rules).toEqual([]);
+      if (!c.sql.includes("DEFAULT now()")) expect(statementOf(report)?.locks.filter((l) => l.blocks.length > 0)).toEqual([]);
+    }
+  });
+
+  it("a backfill in the migration that altered the table runs under the ALTER's AccessExclusiveLock, which the linter flags", async () => {
+    const sql = `ALTER TABLE "Note" ADD COLUMN "summary" TEXT;\nUPDATE "Note" SET "summary" = "title";`;
+    const report = await trace(sql);
+    const [alter, backfill] = report.migrations.at(-1)?.statements ?? [];
+    const lock = alter?.locks.find((l) => l.mode === "AccessExclusiveLock" && l.relation === `"Note"`);
+    expect(lock?.heldMs).toBeGreaterThanOrEqual((alter?.durationMs ?? 0) + (backfill?.durationMs ?? 0));
+    expect(await rulesOf(sql)).toContain("backfill-in-schema-migration");
   });
 
   it("a lock taken early in a transaction is held until COMMIT: later statements add to its time", async () => {

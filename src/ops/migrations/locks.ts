@@ -97,7 +97,9 @@ export class LockObserver {
    * as soon as the statement waits for it. A statement that runs outside a transaction
    * (CREATE INDEX CONCURRENTLY) holds its locks only for milliseconds on an empty copy, too
    * short to be seen reliably; waiting for that reader, as it waits for every open transaction
-   * in production, it is seen holding them.
+   * in production, it is seen holding them. A statement that commits a phase and waits with no
+   * lock held (DETACH PARTITION CONCURRENTLY between its two transactions) can still finish a
+   * phase between two samples: what it took then is not in the trace.
    */
   async during<T>(work: () => Promise<T>, options: { reader?: boolean } = {}): Promise<{ result: T; seen: Map<string, LockRow> }> {
     const seen = new Map<string, LockRow>();
