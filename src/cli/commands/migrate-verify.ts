@@ -17,6 +17,8 @@ export const migrateVerify = defineCommand({
     "rollback.sql, requires the fingerprint to equal the one from before, then applies the migration",
     "again. Names the first migration that fails and prints the schema difference (- missing,",
     "+ extra). The scratch database is dropped afterwards; the target's data is never touched.",
+    "One difference passes, with a note: the column order of a table whose column the migration",
+    "drops (its rollback can only add the column back at the end; PostgreSQL cannot reorder columns).",
     "",
     "Exit codes: 0 every migration round-trips, 1 one does not (or an error), 2 bad usage.",
   ],
@@ -30,7 +32,12 @@ export const migrateVerify = defineCommand({
     if (flags.json) {
       printJson(ctx, result);
     } else if (result.ok) {
-      ctx.stdout(`\nAll ${plural(result.verified.length, "migration")} round-trip: each rollback restores the schema exactly.`);
+      const noted = Object.keys(result.notes ?? {}).length;
+      ctx.stdout(
+        noted
+          ? `\nAll ${plural(result.verified.length, "migration")} round-trip: each rollback restores the schema, exactly but for the column order noted above for ${plural(noted, "migration")}.`
+          : `\nAll ${plural(result.verified.length, "migration")} round-trip: each rollback restores the schema exactly.`,
+      );
     } else if (result.failure) {
       // The difference is the useful part: print it in full, then the one-sentence verdict.
       ctx.stdout(`\nFAILED ${result.failure.migration}: ${result.failure.message}`);

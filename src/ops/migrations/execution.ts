@@ -6,7 +6,8 @@ export type ExecutionPlan = { transactional: true } | { transactional: false; st
 
 /**
  * Decides with PostgreSQL's parser: a script holding a statement that cannot run inside a
- * transaction block (CREATE/DROP INDEX CONCURRENTLY, VACUUM, ...) runs one statement at a time;
+ * transaction block (CREATE/DROP INDEX CONCURRENTLY, VACUUM, a DO block that COMMITs between
+ * batches, ...) runs one statement at a time, each sent alone;
  * anything else runs whole, atomically. A script the parser rejects runs whole, so the server
  * reports the error with its own words.
  */
@@ -23,7 +24,10 @@ export async function planScript(sql: string): Promise<ExecutionPlan> {
   return {
     transactional: false,
     statements: statements.map((s) => s.text),
-    reason: `${blocker.text.trim().split(/\s+/).slice(0, 3).join(" ")} cannot run inside a transaction`,
+    reason:
+      blocker.kind === "DoStmt"
+        ? "a DO block that COMMITs between batches cannot run inside a transaction"
+        : `${blocker.text.trim().split(/\s+/).slice(0, 3).join(" ")} cannot run inside a transaction`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { parse, scan, type Node, type ScanToken } from "libpg-query";
+import { doBlockEndsTransactions } from "./plpgsql.ts";
 import { SourceText } from "./source.ts";
 
 /**
@@ -24,7 +25,10 @@ export interface SqlStatement {
   ast: Node;
   /** A CONCURRENTLY form (CREATE/DROP/REINDEX INDEX, DETACH PARTITION). */
   concurrently: boolean;
-  /** PostgreSQL refuses it inside a transaction block (every CONCURRENTLY form, VACUUM, CREATE DATABASE, ...). */
+  /**
+   * PostgreSQL refuses it inside a transaction block (every CONCURRENTLY form, VACUUM, CREATE
+   * DATABASE, a DO block that COMMITs, ...).
+   */
   nonTransactional: boolean;
 }
 
@@ -110,7 +114,7 @@ export async function parseSql(sql: string): Promise<ParsedSql> {
       kind,
       ast: raw.stmt,
       concurrently,
-      nonTransactional: concurrently || NON_TRANSACTIONAL.has(kind) || isVacuum(kind, body),
+      nonTransactional: concurrently || NON_TRANSACTIONAL.has(kind) || isVacuum(kind, body) || (kind === "DoStmt" && (await doBlockEndsTransactions(sql.slice(start, end), body))),
     });
   }
   const comments: SqlComment[] = [];
