@@ -127,12 +127,12 @@ describe("dbctl migrate new --rename-column", () => {
       const lint = await runDbctl(["migrate", "lint", "--json", project.m], {});
       expect(lint.code, lint.stdout).toBe(0);
 
-      // Steps 1-6 first, as they ship: the running code writes only "title", the trigger fills "heading".
-      const partial = join(project.root, "partial");
-      cpSync(project.m, partial, { recursive: true });
-      rmSync(join(partial, names[6] as string), { recursive: true });
-      const first = await runDbctl(["migrate", "deploy", "--migrations-dir", partial], env);
+      // Steps 1-6 first, as they ship: deploy holds the contract step (the drop) back for a later
+      // release. The running code writes only "title", the trigger fills "heading".
+      const first = await runDbctl(["migrate", "deploy", "--migrations-dir", project.m], env);
       expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain(`Holding back ${names[6]}: it is a contract step`);
+      expect(await column(db, "Note", "title")).toEqual({ attnotnull: true });
       expect(first.stdout).toContain("runs outside a transaction (a DO block that COMMITs between batches cannot run inside a transaction)");
       expect((await db.query(`SELECT count(*)::int AS n FROM "Note" WHERE heading IS DISTINCT FROM title`)).rows).toEqual([{ n: 0 }]);
       expect(await column(db, "Note", "heading")).toEqual({ attnotnull: true });
@@ -148,7 +148,7 @@ describe("dbctl migrate new --rename-column", () => {
       await db.query(`UPDATE "Note" SET title = 'Title 1' WHERE id = 'n00001'`);
 
       // Then the drop, in its later release.
-      const last = await runDbctl(["migrate", "deploy", ...project.dirs.slice(0, 2)], env);
+      const last = await runDbctl(["migrate", "deploy", "--contract", ...project.dirs.slice(0, 2)], env);
       expect(last.code, last.stderr).toBe(0);
       expect(await column(db, "Note", "title")).toBeUndefined();
       expect((await db.query(`SELECT id, heading AS title FROM "Note" ORDER BY id`)).rows).toEqual(titles);
@@ -172,7 +172,7 @@ describe("dbctl migrate new --rename-column", () => {
       for (const name of names.slice(0, 6)) expect(verify.stdout).toContain(`ok  ${name}\n`);
 
       // And forward again after the rollback.
-      expect((await runDbctl(["migrate", "deploy", ...project.dirs.slice(0, 2)], env)).code).toBe(0);
+      expect((await runDbctl(["migrate", "deploy", "--contract", ...project.dirs.slice(0, 2)], env)).code).toBe(0);
       expect((await db.query(`SELECT id, heading AS title FROM "Note" ORDER BY id`)).rows).toEqual(titles);
     },
   );
@@ -271,11 +271,10 @@ describe("dbctl migrate new --rename-table", () => {
     expect(readFileSync(join(project.m, names[1] as string, "migration.sql"), "utf8")).toContain("-- DEPLOY THIS MIGRATION ONLY AFTER every running version of the code uses \"Memo\"");
     expect(await generatedFindings(project.m, names)).toEqual([]);
 
-    // The rename alone first: old code goes on using "Note" through the view.
-    const partial = join(project.root, "partial");
-    cpSync(project.m, partial, { recursive: true });
-    rmSync(join(partial, names[1] as string), { recursive: true });
-    expect((await runDbctl(["migrate", "deploy", "--migrations-dir", partial], env)).code).toBe(0);
+    // The rename alone first (deploy holds the view's drop back): old code goes on using "Note" through the view.
+    const first = await runDbctl(["migrate", "deploy", "--json", "--migrations-dir", project.m], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ applied: [names[0]], heldBack: [names[1]] });
     expect((await db.query(`SELECT relkind::text FROM pg_class WHERE relname = 'Note'`)).rows).toEqual([{ relkind: "v" }]);
     expect((await db.query(`SELECT count(*)::int AS n FROM "Note"`)).rows).toEqual([{ n: 20 }]);
     const inserted = await db.query(`INSERT INTO "Note" (id, "userId", title, "updatedAt") VALUES ('via-view', 'u1', 'old name', now()) RETURNING content, pinned`);
@@ -285,7 +284,7 @@ describe("dbctl migrate new --rename-table", () => {
     await db.query(`DELETE FROM "Note" WHERE id = 'via-view'`);
     expect((await db.query(`SELECT count(*)::int AS n FROM "Memo"`)).rows).toEqual([{ n: 20 }]);
 
-    expect((await runDbctl(["migrate", "deploy", "--migrations-dir", project.m], env)).code).toBe(0);
+    expect((await runDbctl(["migrate", "deploy", "--contract", "--migrations-dir", project.m], env)).code).toBe(0);
     expect((await db.query(`SELECT to_regclass('"Note"') AS note, to_regclass('"Memo_pkey"')::text AS pkey`)).rows).toEqual([{ note: null, pkey: '"Memo_pkey"' }]);
 
     const back = await runDbctl(["migrate", "rollback", "--steps", "2", ...project.dirs], env);

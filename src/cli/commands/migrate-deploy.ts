@@ -34,6 +34,10 @@ export const migrateDeploy = defineCommand({
     "migration and prints the restore command; it is on by default when APP_ENV=production",
     "(--skip-backup turns it off). No backup, no migration: a failed dump stops the deploy.",
     "",
+    "A migration with a `-- dbctl:contract` line (the last step of a generated rename: it drops what",
+    "the previous release of the code still uses) is held back, with everything after it, unless",
+    "--contract is given: ship it in a later release than the steps before it.",
+    "",
     "Exit codes: 0 applied (or nothing to apply), 1 a migration failed, was refused, or an error; 2 bad usage.",
   ],
   flags: {
@@ -43,6 +47,7 @@ export const migrateDeploy = defineCommand({
       valueName: "<reason>",
       description: "Deploy despite lint errors; the reason is logged with the migrations.",
     }),
+    contract: flag.boolean({ description: "Also apply contract steps (-- dbctl:contract), held back by default." }),
     backup: flag.boolean({ description: "Take a pre-migration pg_dump first (default when APP_ENV=production)." }),
     skipBackup: flag.boolean({ description: "Do not take the pre-migration backup, even in production." }),
     backupDir: flag.string(z.string().trim().min(1, "must not be empty").optional(), {
@@ -73,6 +78,7 @@ export const migrateDeploy = defineCommand({
         lockTimeoutMs: flags.lockTimeout,
         statementTimeoutMs: flags.statementTimeout,
         lockRetries: flags.lockRetries,
+        contract: flags.contract,
         annotate: (file) => (overridden.has(file.name) ? `dbctl: deployed with lint errors, --allow-unsafe: ${flags.allowUnsafe}` : undefined),
         beforeApply: async (pending: MigrationFile[]) => {
           for (const name of await lintGate(files, pending, { allowUnsafe: flags.allowUnsafe, json: flags.json, ctx, log, verb: "deploy" })) overridden.add(name);
@@ -92,11 +98,11 @@ export const migrateDeploy = defineCommand({
     if (flags.json) {
       printJson(ctx, { database: maskUrl(target.url), migrationsDir: flags.migrationsDir, ...result, ...(backup && { backup }) });
     } else if (result.applied.length === 0) {
-      ctx.stdout("No pending migrations to apply.");
+      ctx.stdout(result.heldBack.length ? `No migration applied: ${plural(result.heldBack.length, "pending migration")} held back from ${result.heldBack[0]} on (a contract step; --contract applies it).` : "No pending migrations to apply.");
     } else {
       ctx.stdout(`\nThe following ${plural(result.applied.length, "migration")} ${result.applied.length === 1 ? "has" : "have"} been applied:`);
       for (const name of result.applied) ctx.stdout(`  ${name}`);
-      ctx.stdout("\nAll migrations have been successfully applied.");
+      ctx.stdout(result.heldBack.length ? `\nHeld back ${plural(result.heldBack.length, "migration")} from ${result.heldBack[0]} on: a contract step, for a later release (--contract).` : "\nAll migrations have been successfully applied.");
     }
     return EXIT.ok;
   },

@@ -16,6 +16,11 @@ export class MigrationError extends OpsError {
 
 export interface DeployResult {
   applied: string[];
+  /**
+   * Pending migrations not applied because the first of them is a contract step (it removes what
+   * the previous release of the code still uses) and `contract` was not set: it and everything after it.
+   */
+  heldBack: string[];
   /** Applied migrations whose file changed since: reported, never re-run. */
   modified: MigrationStatus["modified"];
 }
@@ -35,6 +40,11 @@ export interface DeployOptions {
    * with nothing applied.
    */
   beforeApply?: (pending: MigrationFile[]) => Promise<void>;
+  /**
+   * Apply contract steps (migrations with a `-- dbctl:contract` line: the drop that ends a
+   * generated rename). Without it, deploy stops before the first one, applying what precedes it.
+   */
+  contract?: boolean;
   /** Text kept in a migration's `logs` column when it is applied (e.g. why a lint error was allowed). */
   annotate?: (file: MigrationFile) => string | undefined;
 }
@@ -69,7 +79,11 @@ export async function deployMigrations(db: SqlClient, files: MigrationFile[], op
     for (const m of status.modified) log(`warning: ${m.name} was changed after it was applied (checksum mismatch); it is not run again.`);
 
     const byName = new Map(files.map((file) => [file.name, file]));
-    const pending = status.pending.map((name) => byName.get(name) as MigrationFile);
+    const allPending = status.pending.map((name) => byName.get(name) as MigrationFile);
+    const contractAt = options.contract ? -1 : allPending.findIndex((file) => isContractStep(file.sql));
+    const pending = contractAt === -1 ? allPending : allPending.slice(0, contractAt);
+    const heldBack = allPending.slice(pending.length).map((file) => file.name);
+    if (heldBack.length) log(`Holding back ${heldBack[0]}${heldBack.length > 1 ? ` and the ${heldBack.length - 1} after it` : ""}: it is a contract step (-- dbctl:contract), for a later release; deploy it then with --contract.`);
     if (pending.length && options.beforeApply) await options.beforeApply(pending);
     const applied: string[] = [];
     for (const file of pending) {
@@ -77,9 +91,12 @@ export async function deployMigrations(db: SqlClient, files: MigrationFile[], op
       await applyOne(db, file, options, log);
       applied.push(file.name);
     }
-    return { applied, modified: status.modified };
+    return { applied, heldBack, modified: status.modified };
   });
 }
+
+/** A migration marked, on a comment line of its own, as the contract step of an expand/contract change. */
+export const isContractStep = (sql: string) => /^--\s*dbctl:contract\b/m.test(sql);
 
 async function applyOne(db: SqlClient, file: MigrationFile, options: DeployOptions, log: (line: string) => void): Promise<void> {
   const id = randomUUID();

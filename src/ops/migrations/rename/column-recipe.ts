@@ -1,6 +1,6 @@
 import type { ColumnFacts } from "./catalog.ts";
 import { ident, migrationName } from "./names.ts";
-import { header, type Recipe, type RecipeStep } from "./recipe.ts";
+import { contractMarker, header, type Recipe, type RecipeStep } from "./recipe.ts";
 
 /**
  * The database guide's multi-step column rename as consecutive migrations, each with its
@@ -181,7 +181,7 @@ ${createSync}`,
     ],
   });
 
-  const steps = drafts.map(({ body, ...draft }, i): RecipeStep => ({ ...draft, up: header(i + 1, drafts.length, what, options.command) + body }));
+  const steps = drafts.map(({ body, ...draft }, i): RecipeStep => ({ ...draft, up: header(i + 1, drafts.length, what, options.command) + (draft.deployAfter ? contractMarker(draft.deployAfter) : "") + body }));
   const last = steps.length;
   return {
     kind: "rename-column",

@@ -1,6 +1,6 @@
 import type { TableFacts } from "./catalog.ts";
 import { ident, migrationName } from "./names.ts";
-import { header, type Recipe, type RecipeStep } from "./recipe.ts";
+import { contractMarker, header, type Recipe, type RecipeStep } from "./recipe.ts";
 
 /**
  * The rename-table lint rule's safe recipe as two migrations: rename the table and, in the same
@@ -56,7 +56,7 @@ DROP VIEW ${Old};
       changes: [`Drops view ${Old}; the table is ${New} only.`],
     },
   ];
-  const steps = drafts.map(({ body, ...draft }, i): RecipeStep => ({ ...draft, up: header(i + 1, drafts.length, what, options.command) + body }));
+  const steps = drafts.map(({ body, ...draft }, i): RecipeStep => ({ ...draft, up: header(i + 1, drafts.length, what, options.command) + (draft.deployAfter ? contractMarker(draft.deployAfter) : "") + body }));
   return {
     kind: "rename-table",
     title: `${Old} -> ${New}`,
