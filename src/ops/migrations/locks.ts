@@ -137,9 +137,16 @@ export class LockObserver {
       [[...this.visibleOids]],
     );
     await this.observer.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
-    if (rows.length) await this.observer.query(`LOCK TABLE ${rows.map((r) => r.name).join(", ")} IN ACCESS SHARE MODE`);
-    await this.observer.query("SELECT 1");
-    return true;
+    try {
+      // NOWAIT: a table some other session holds exclusively is not worth stalling the trace for.
+      if (rows.length) await this.observer.query(`LOCK TABLE ${rows.map((r) => r.name).join(", ")} IN ACCESS SHARE MODE NOWAIT`);
+      await this.observer.query("SELECT 1");
+      return true;
+    } catch {
+      // No reader then: the statement is sampled as it runs, as a transactional one is.
+      await this.observer.query("ROLLBACK").catch(() => {});
+      return false;
+    }
   }
 }
 

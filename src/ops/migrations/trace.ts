@@ -161,7 +161,15 @@ async function inTransaction(db: Connection, watch: LockObserver, statements: St
       return index;
     }
   }
-  await db.query("COMMIT");
+  try {
+    await db.query("COMMIT");
+  } catch (error) {
+    // A deferred constraint fails here, with every statement run: the last one carries the error.
+    const last = traced.statements.at(-1);
+    if (!last) throw error;
+    last.error = `COMMIT failed: ${describeError(error)}`;
+    return traced.statements.length - 1;
+  }
   const committed = performance.now();
   for (const { lock, at } of takenAt.values()) lock.heldMs = round(committed - at);
   return undefined;
