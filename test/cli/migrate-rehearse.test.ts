@@ -2,10 +2,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNeonEmulator, type NeonEmulator } from "../../src/ops/recovery/neon/index.ts";
 import { fingerprint } from "../../src/ops/migrations/fingerprint.ts";
 import { withConnection } from "../../src/ops/sql.ts";
-import { startArchivingPrimary, type ArchivingPrimary } from "../jobs/primary.ts";
+import { bothProviders } from "../jobs/primary.ts";
 import { sql } from "../ops/recovery-support.ts";
 import { expectOneSentence, REPO_ROOT, runDbctl } from "./run-dbctl.ts";
 
@@ -19,16 +18,13 @@ const API_KEY = "rehearse-cli-key-5c1e9a07";
 const PROJECT = "quiet-lake-24681357";
 const ROWS = 20_000;
 
-let selfHosted: ArchivingPrimary;
-let neonBackend: ArchivingPrimary;
-let emulator: NeonEmulator;
+const both = bothProviders("rehearse", { apiKey: API_KEY, projectId: PROJECT, directUrl: true });
 const root = mkdtempSync(join(tmpdir(), "rehearse-projects-"));
 
 beforeAll(async () => {
-  [selfHosted, neonBackend] = await Promise.all([startArchivingPrimary("rehearse-self-"), startArchivingPrimary("rehearse-neon-")]);
-  emulator = await startNeonEmulator({ provider: neonBackend.provider, apiKey: API_KEY, projectId: PROJECT, operationDelayMs: 20 });
+  await both.start();
   // Production's data: rows a rewrite has to copy.
-  for (const primary of [selfHosted, neonBackend]) {
+  for (const primary of [both.selfHosted, both.neonBackend]) {
     await sql(
       primary.appUrl,
       `INSERT INTO "PerformanceMetric" (id, route, method, status, "durationMs", timestamp)
@@ -39,8 +35,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await emulator?.close().catch(() => {});
-  await Promise.all([selfHosted?.remove(), neonBackend?.remove()]);
+  await both.remove();
   rmSync(root, { recursive: true, force: true });
 }, 60_000);
 
@@ -58,16 +53,7 @@ const INDEX = projectWith("20270101000000_index_metric_route_concurrently", `CRE
 
 const BROKEN = projectWith("20270101000000_add_metric_status_again", `ALTER TABLE "PerformanceMetric" ADD COLUMN "status" TEXT;\n`);
 
-const providers = [
-  { kind: "self-hosted", env: () => ({ DIRECT_URL: selfHosted.appUrl, RECOVERY_DIR: selfHosted.root }), backend: () => selfHosted },
-  {
-    kind: "neon",
-    env: () => ({ DIRECT_URL: neonBackend.appUrl, NEON_API_KEY: API_KEY, NEON_PROJECT_ID: PROJECT, NEON_API_URL: emulator.url, NEON_DATABASE: "app", NEON_ROLE: "postgres" }),
-    backend: () => neonBackend,
-  },
-] as const;
-
-describe.each(providers)("dbctl migrate rehearse on $kind", { timeout: 180_000 }, ({ env, backend }) => {
+describe.each(both.providers)("dbctl migrate rehearse on $kind", { timeout: 180_000 }, ({ env, backend }) => {
   const targetState = () =>
     withConnection(backend().appUrl, async (db) => ({
       schema: await fingerprint(db),

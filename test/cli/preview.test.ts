@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNeonEmulator, type NeonEmulator } from "../../src/ops/recovery/neon/index.ts";
 import { readMigrations } from "../../src/ops/migrations/files.ts";
 import { runProcess } from "../../src/ops/process.ts";
-import { startArchivingPrimary, type ArchivingPrimary } from "../jobs/primary.ts";
+import { bothProviders } from "../jobs/primary.ts";
 import { sql } from "../ops/recovery-support.ts";
 import { expectOneSentence, runDbctl } from "./run-dbctl.ts";
 
@@ -18,31 +17,19 @@ const migrationCount = readMigrations("prisma/migrations").length;
 const API_KEY = "preview-cli-key-3b7f0d52";
 const PROJECT = "calm-river-97531086";
 
-let selfHosted: ArchivingPrimary;
-let neonBackend: ArchivingPrimary;
-let emulator: NeonEmulator;
+const both = bothProviders("preview-cli", { apiKey: API_KEY, projectId: PROJECT });
+const { providers } = both;
 let scratch: string;
 
 beforeAll(async () => {
-  [selfHosted, neonBackend] = await Promise.all([startArchivingPrimary("preview-cli-self-"), startArchivingPrimary("preview-cli-neon-")]);
-  emulator = await startNeonEmulator({ provider: neonBackend.provider, apiKey: API_KEY, projectId: PROJECT, operationDelayMs: 20 });
+  await both.start();
   scratch = mkdtempSync(join(tmpdir(), "preview-cli-out-"));
 }, 180_000);
 
 afterAll(async () => {
-  await emulator?.close().catch(() => {});
-  await Promise.all([selfHosted?.remove(), neonBackend?.remove()]);
+  await both.remove();
   rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
-
-const providers = [
-  { kind: "self-hosted", env: () => ({ DIRECT_URL: selfHosted.appUrl, RECOVERY_DIR: selfHosted.root }), backend: () => selfHosted },
-  {
-    kind: "neon",
-    env: () => ({ NEON_API_KEY: API_KEY, NEON_PROJECT_ID: PROJECT, NEON_API_URL: emulator.url, NEON_DATABASE: "app", NEON_ROLE: "postgres" }),
-    backend: () => neonBackend,
-  },
-] as const;
 
 const outputsOf = (file: string) => Object.fromEntries(readFileSync(file, "utf8").trim().split("\n").map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
 
@@ -122,7 +109,7 @@ describe.each(providers)("dbctl preview on $kind", { timeout: 180_000 }, ({ kind
     const expire = new Date(Date.now() - 1_000);
     if (kind === "self-hosted") {
       // The self-hosted provider only keeps the date; its registry is where a test can move it.
-      selfHosted.provider.store.update((state) => {
+      both.selfHosted.provider.store.update((state) => {
         const record = state.branches.find((b) => b.name === "preview/old-one");
         if (record) record.expiresAt = expire;
       });
@@ -150,14 +137,14 @@ describe.each(providers)("dbctl preview on $kind", { timeout: 180_000 }, ({ kind
 
 describe("dbctl preview create --seed staging", { timeout: 180_000 }, () => {
   it("loads the staging seed after migrating, and the seed's users can be read", async () => {
-    const env = { DIRECT_URL: selfHosted.appUrl, RECOVERY_DIR: selfHosted.root, PBKDF2_ITERATIONS: "10000" };
+    const env = { DIRECT_URL: both.selfHosted.appUrl, RECOVERY_DIR: both.selfHosted.root, PBKDF2_ITERATIONS: "10000" };
     const run = await runDbctl(["preview", "create", "--git-branch", "seeded", "--seed", "staging", "--json"], env);
     expect(run.code, run.stderr).toBe(0);
-    const url = await selfHosted.provider.connectionString("preview/seeded");
+    const url = await both.selfHosted.provider.connectionString("preview/seeded");
     const users = await sql<{ role: string }>(url, 'SELECT role::text FROM "User" ORDER BY role');
     expect(users.map((u) => u.role)).toEqual(expect.arrayContaining(["ADMIN", "USER"]));
     // The seed went to the preview only.
-    expect(await sql(selfHosted.appUrl, 'SELECT 1 FROM "User"')).toEqual([]);
+    expect(await sql(both.selfHosted.appUrl, 'SELECT 1 FROM "User"')).toEqual([]);
     const deleted = await runDbctl(["preview", "delete", "--git-branch", "seeded"], env);
     expect(deleted.code, deleted.stderr).toBe(0);
   });

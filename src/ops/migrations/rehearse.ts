@@ -3,6 +3,7 @@ import type { RecoveryProvider } from "../recovery/provider.ts";
 import { withConnection } from "../sql.ts";
 import { MigrationError } from "./deploy.ts";
 import type { MigrationFile } from "./files.ts";
+import { timestamp } from "./new.ts";
 import type { Blocked } from "./locks.ts";
 import { migrationStatus } from "./status.ts";
 import { applyTraced, withTracedConnections, type TraceFailure, type TraceOptions, type TracedMigration } from "./trace.ts";
@@ -65,7 +66,7 @@ export async function rehearseMigrations(provider: RecoveryProvider, options: Re
   await options.beforeApply?.(todo);
 
   const now = options.now ?? new Date();
-  const branch = `rehearse-${now.toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}-${randomBytes(2).toString("hex")}`;
+  const branch = `rehearse-${timestamp(now)}-${randomBytes(2).toString("hex")}`;
   result.branch = branch;
   result.deleted = false;
   log(`Rehearsing ${todo.length} pending migration(s) on branch ${branch}, a copy of the target at ${now.toISOString()} ...`);

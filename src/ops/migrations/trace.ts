@@ -3,10 +3,10 @@ import { maskUrl } from "../../env.ts";
 import { copySchema } from "../backup/load.ts";
 import { withScratchDatabase } from "../scratch.ts";
 import { connect, withConnection, type Connection } from "../sql.ts";
-import { DEPLOY_DEFAULTS } from "./deploy.ts";
+import { describeSqlError, setTimeouts } from "./deploy.ts";
 import type { MigrationFile } from "./files.ts";
 import { splitStatements, SqlSyntaxError } from "./lint/index.ts";
-import { describeLock, LockObserver, sortLocks, type RelationLock } from "./locks.ts";
+import { describeLock, LockObserver, sortLocks, USER_RELATION, type RelationLock } from "./locks.ts";
 import { migrationStatus } from "./status.ts";
 
 /**
@@ -70,7 +70,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 /** The storage file of every user table, as the migrating connection sees it. */
 const STORAGE = `
   SELECT c.oid::int AS oid, c.oid::regclass::text AS name, c.relfilenode::int AS file FROM pg_class c
-  WHERE c.relkind IN ('r', 'm', 'p') AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)`;
+  WHERE c.relkind IN ('r', 'm', 'p') AND ${USER_RELATION}`;
 
 type Storage = Map<number, { name: string; file: number }>;
 
@@ -117,9 +117,7 @@ export async function applyTraced(migrator: Connection, observer: Connection, fi
     // Relations the migration creates are invisible to everyone else until it commits.
     await watch.visible();
     const started = performance.now();
-    const failed = transactional
-      ? await inTransaction(migrator, watch, statements, traced, options)
-      : await oneByOne(migrator, watch, statements, traced, options);
+    const failed = await runMigration(migrator, watch, statements, traced, options);
     traced.durationMs = round(performance.now() - started);
     if (failed !== undefined) {
       const statement = traced.statements[failed] as TracedStatement;
@@ -132,84 +130,61 @@ export async function applyTraced(migrator: Connection, observer: Connection, fi
 
 type Statements = Awaited<ReturnType<typeof splitStatements>>;
 
-/** Answers the index of the statement that failed, or undefined. */
-async function inTransaction(db: Connection, watch: LockObserver, statements: Statements, traced: TracedMigration, options: TraceOptions): Promise<number | undefined> {
-  await db.query("BEGIN");
-  await setTimeouts(db, options, "SET LOCAL");
-  // Every lock taken stays until COMMIT: when it was first taken is what its hold time counts from.
+/**
+ * Runs one migration's statements as deploy would: in one transaction, or one by one outside
+ * any (with a reader open, see LockObserver.during). Answers the index of the statement that
+ * failed, or undefined.
+ */
+async function runMigration(db: Connection, watch: LockObserver, statements: Statements, traced: TracedMigration, options: TraceOptions): Promise<number | undefined> {
+  const { transactional } = traced;
+  if (transactional) await db.query("BEGIN");
+  await setTimeouts(db, options, transactional ? "LOCAL" : "SESSION");
+  // Inside a transaction every lock stays until COMMIT: when it was first taken is what its hold
+  // time counts from, and a later statement reports only the locks it added.
   const takenAt = new Map<string, { lock: TracedLock; at: number }>();
-  for (const [index, statement] of statements.entries()) {
-    const step: TracedStatement = { sql: statement.text, durationMs: 0, locks: [], rewrites: [] };
-    traced.statements.push(step);
-    const start = performance.now();
-    try {
-      const { seen, durationMs, rewrites } = await watched(db, watch, statement.text, false);
-      step.durationMs = durationMs;
-      step.rewrites = rewrites;
-      const fresh = [...seen].filter(([key]) => !takenAt.has(key));
-      step.locks = sortLocks(
-        fresh.map(([key, row]) => {
-          const lock = { ...describeLock(row), heldMs: 0 };
-          takenAt.set(key, { lock, at: start });
-          return lock;
-        }),
-      );
-    } catch (error) {
-      step.durationMs = round(performance.now() - start);
-      step.error = describeError(error);
-      await db.query("ROLLBACK").catch(() => {});
-      return index;
-    }
-  }
-  try {
-    await db.query("COMMIT");
-  } catch (error) {
-    // A deferred constraint fails here, with every statement run: the last one carries the error.
-    const last = traced.statements.at(-1);
-    if (!last) throw error;
-    last.error = `COMMIT failed: ${describeError(error)}`;
-    return traced.statements.length - 1;
-  }
-  const committed = performance.now();
-  for (const { lock, at } of takenAt.values()) lock.heldMs = round(committed - at);
-  return undefined;
-}
-
-async function oneByOne(db: Connection, watch: LockObserver, statements: Statements, traced: TracedMigration, options: TraceOptions): Promise<number | undefined> {
-  await setTimeouts(db, options, "SET");
   try {
     for (const [index, statement] of statements.entries()) {
       const step: TracedStatement = { sql: statement.text, durationMs: 0, locks: [], rewrites: [] };
       traced.statements.push(step);
       const start = performance.now();
       try {
-        const { seen, durationMs, rewrites } = await watched(db, watch, statement.text, true);
+        const { seen, durationMs, rewrites } = await watched(db, watch, statement.text, !transactional);
         step.durationMs = durationMs;
         step.rewrites = rewrites;
-        step.locks = sortLocks([...seen.values()].map((row) => ({ ...describeLock(row), heldMs: durationMs })));
+        const fresh = [...seen].filter(([key]) => !takenAt.has(key));
+        step.locks = sortLocks(
+          fresh.map(([key, row]) => {
+            const lock = { ...describeLock(row), heldMs: durationMs };
+            if (transactional) takenAt.set(key, { lock, at: start });
+            return lock;
+          }),
+        );
       } catch (error) {
         step.durationMs = round(performance.now() - start);
-        step.error = describeError(error);
+        step.error = describeSqlError(error);
+        if (transactional) await db.query("ROLLBACK").catch(() => {});
         return index;
       }
     }
+    if (!transactional) return undefined;
+    try {
+      await db.query("COMMIT");
+    } catch (error) {
+      // A deferred constraint fails here, with every statement run: the last one carries the error.
+      const last = traced.statements.at(-1);
+      if (!last) throw error;
+      last.error = `COMMIT failed: ${describeSqlError(error)}`;
+      return traced.statements.length - 1;
+    }
+    const committed = performance.now();
+    for (const { lock, at } of takenAt.values()) lock.heldMs = round(committed - at);
     return undefined;
   } finally {
-    await db.query("RESET lock_timeout").catch(() => {});
-    await db.query("RESET statement_timeout").catch(() => {});
+    if (!transactional) {
+      await db.query("RESET lock_timeout").catch(() => {});
+      await db.query("RESET statement_timeout").catch(() => {});
+    }
   }
-}
-
-async function setTimeouts(db: Connection, options: TraceOptions, set: "SET" | "SET LOCAL") {
-  const lock = options.lockTimeoutMs ?? DEPLOY_DEFAULTS.lockTimeoutMs;
-  const statement = options.statementTimeoutMs ?? DEPLOY_DEFAULTS.statementTimeoutMs;
-  if (lock > 0) await db.query(`${set} lock_timeout = ${Math.floor(lock)}`);
-  if (statement > 0) await db.query(`${set} statement_timeout = ${Math.floor(statement)}`);
-}
-
-function describeError(error: unknown): string {
-  const e = error as { message?: string; code?: string };
-  return `${e.message ?? String(error)}${e.code ? ` (SQLSTATE ${e.code})` : ""}`;
 }
 
 /** Two connections to one database: the one that migrates, and the one that watches it. */

@@ -1,8 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { runProcess } from "../process.ts";
-import { startEmbeddedPostgres, type EmbeddedServer } from "../embedded/postgres.ts";
+import { withServer } from "../embedded/postgres.ts";
 import type { GeneratedSql } from "../migrations/new.ts";
 import { ENGINE_BINARY, PRISMA_CLI } from "./drift-check.ts";
 
@@ -12,26 +9,14 @@ import { ENGINE_BINARY, PRISMA_CLI } from "./drift-check.ts";
  * Replaying migrations needs a server for the shadow database: the one given, or a throwaway
  * embedded one. Answers undefined when the schema has no change since the last migration.
  */
-export async function generateMigrationSql(options: { schema: string; migrationsDir: string; databaseUrl?: string; cwd: string }): Promise<GeneratedSql | undefined> {
-  let server: EmbeddedServer | undefined;
-  let dataRoot: string | undefined;
-  let databaseUrl = options.databaseUrl;
-  try {
-    if (!databaseUrl) {
-      dataRoot = mkdtempSync(join(tmpdir(), "prisma-diff-"));
-      chmodSync(dataRoot, 0o755);
-      server = await startEmbeddedPostgres({ dataDir: join(dataRoot, "data"), persistent: false, settings: { fsync: "off" } });
-      databaseUrl = server.url("postgres");
-    }
-    const diff = (args: string[]) => prismaScript(["migrate", "diff", ...args, "--script"], databaseUrl as string, options.cwd);
+export function generateMigrationSql(options: { schema: string; migrationsDir: string; databaseUrl?: string; cwd: string }): Promise<GeneratedSql | undefined> {
+  return withServer(options.databaseUrl, "prisma-diff", async (databaseUrl) => {
+    const diff = (args: string[]) => prismaScript(["migrate", "diff", ...args, "--script"], databaseUrl, options.cwd);
     const up = await diff(["--from-migrations", options.migrationsDir, "--to-schema", options.schema]);
     if (isEmptyMigration(up)) return undefined;
     const down = await diff(["--from-schema", options.schema, "--to-migrations", options.migrationsDir]);
     return { up, down };
-  } finally {
-    await server?.stop();
-    if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
-  }
+  });
 }
 
 const isEmptyMigration = (sql: string) => sql.replace(/--.*$/gm, "").trim() === "";
