@@ -197,7 +197,11 @@ describe("dbctl migrate trace: the locks PostgreSQL really takes", () => {
     if (c.rule) expect(rules).toContain(c.rule);
     else {
       expect(rules).toEqual([]);
-      if (!c.sql.includes("DEFAULT now()")) expect(statementOf(report)?.locks.filter((l) => l.blocks.length > 0)).toEqual([]);
+      // Nothing blocks the table's traffic. (REINDEX CONCURRENTLY does take an AccessExclusiveLock
+      // on the old index, "…_ccold", for the moment it drops it, once no query can use it; a
+      // sample sees it or not, so only the tables the case names are held to this.)
+      const tables = new Set(c.locks.map(([relation]) => relation));
+      if (!c.sql.includes("DEFAULT now()")) expect(statementOf(report)?.locks.filter((l) => tables.has(l.relation) && l.blocks.length > 0)).toEqual([]);
     }
   });
 
